@@ -1,0 +1,13 @@
+// `firedrill cleanup`: not built yet (its issue is open); says so plainly, never invents results.
+#include <iostream>
+
+#include "app/commands.hpp"
+
+namespace firedrill::app {
+
+int cmd_cleanup(int, char**) {
+  std::cerr << "firedrill cleanup: not implemented yet in this build\n";
+  return 2;
+}
+
+}  // namespace firedrill::app

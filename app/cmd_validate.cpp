@@ -1,0 +1,13 @@
+// `firedrill validate`: not built yet (its issue is open); says so plainly, never invents results.
+#include <iostream>
+
+#include "app/commands.hpp"
+
+namespace firedrill::app {
+
+int cmd_validate(int, char**) {
+  std::cerr << "firedrill validate: not implemented yet in this build\n";
+  return 2;
+}
+
+}  // namespace firedrill::app

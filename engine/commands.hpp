@@ -1,0 +1,180 @@
+// The driving contract between the FailoverEngine and a backend (SimGrid or libvirt).
+//
+// The engine decides everything and says it as Commands; a driver carries each command
+// out (moves bytes, boots, stops, injects failures) and reports how activities ended as
+// DriverEvents, with the time they ended. Times are seconds since the start of the run
+// (t = 0), on the driver's clock: simulated in sim/, monotonic in real/.
+//
+// The loop every driver runs (see FailoverEngine in engine/engine.hpp):
+//   1. execute engine.setup()            -- before t = 0 (initial replica seeding)
+//   2. execute engine.advance(0)
+//   3. repeat until engine.finished():
+//        wait until engine.poll_timeout() or until an activity ends, whichever is first;
+//        if an activity ended at t:   execute engine.handle(event, t)
+//        else at the timeout t:       execute engine.advance(t)
+// Commands must be executed in the order given. Activities are named by the ActivityId
+// the engine chose; every started activity is reported exactly once (ok or not), unless
+// the engine cancelled it first (CancelTransfer) -- then it is never reported.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace firedrill {
+
+using ActivityId = std::uint64_t;
+
+enum class TransferKind {
+  replication,   // a periodic cycle: the changes since the previous point
+  final_sync,    // planned failover: the changes since the last point, source powered off
+  reverse_sync,  // failback: the changes made at the DR site, shipped back to the original host
+};
+
+// Setup, before the clock starts: copy the whole disk of `vm` from `source_host` to
+// `target_host` so that a recovery point as of t = 0 exists there.
+struct SeedReplica {
+  std::string job;
+  std::string vm;
+  std::string source_host;
+  std::string target_host;
+  double bytes = 0.0;
+};
+
+// Move `bytes` from source_host to target_host over the route between them. For
+// replication and syncs the driver snapshots the disk at the moment it executes the
+// command; when the transfer ends a recovery point "as of as_of_s" exists on the target.
+struct StartTransfer {
+  ActivityId id = 0;
+  TransferKind kind = TransferKind::replication;
+  std::string job;
+  std::string vm;
+  std::string instance;  // the domain whose disk is copied (the VM itself, or its replica)
+  std::string source_host;
+  std::string target_host;
+  double bytes = 0.0;
+  double as_of_s = 0.0;
+};
+
+// Abandon a transfer in flight; it is never reported.
+struct CancelTransfer {
+  ActivityId id = 0;
+};
+
+// Drop a recovery point that retention no longer keeps.
+struct PrunePoint {
+  std::string job;
+  std::string vm;
+  std::string host;
+  double as_of_s = 0.0;
+};
+
+// Make a bootable instance of `vm` on `host` from its recovery point as of point_as_of_s
+// (of `job`; for a failback, the reverse-synced copy), attached to `network` with `ip`
+// (after network mapping and Re-IP), named `instance` (the VM's name, or a test name).
+struct StartRestore {
+  ActivityId id = 0;
+  std::string job;
+  std::string vm;
+  std::string instance;
+  std::string host;
+  double point_as_of_s = 0.0;
+  std::string network;
+  std::string ip;
+  bool test = false;
+  bool failback = false;
+};
+
+// Power on `instance` on `host`; it is ready when its service is up. boot_time_s is the
+// time on an idle host (the simulator runs it on the host's cores; a real host just boots).
+// from_shared_storage: an HA restart of the VM's own disk on another cluster host.
+struct StartBoot {
+  ActivityId id = 0;
+  std::string vm;
+  std::string instance;
+  std::string host;
+  double boot_time_s = 0.0;
+  bool from_shared_storage = false;
+};
+
+// Gracefully shut down a running instance (ACPI); it takes shutdown_time_s.
+struct StartShutdown {
+  ActivityId id = 0;
+  std::string vm;
+  std::string instance;
+  std::string host;
+  double shutdown_time_s = 0.0;
+};
+
+// Immediately power off (fence) an instance, if it still runs; no completion event.
+struct PowerOff {
+  std::string vm;
+  std::string instance;
+  std::string host;
+};
+
+// Remove an instance the run created (test failover cleanup); no completion event.
+struct DeleteInstance {
+  std::string vm;
+  std::string instance;
+  std::string host;
+};
+
+// Carry out a scenario failure now, or its repair. kind is "host", "site", "datastore",
+// "link" or "vm"; target is the element's name.
+struct InjectFailure {
+  std::string kind;
+  std::string target;
+};
+struct Repair {
+  std::string kind;
+  std::string target;
+};
+
+// Corrupt the data of `vm` on `host` now (ransomware): the VM keeps running on bad data.
+struct CorruptData {
+  std::string vm;
+  std::string host;
+};
+
+using Command = std::variant<SeedReplica, StartTransfer, CancelTransfer, PrunePoint, StartRestore,
+                             StartBoot, StartShutdown, PowerOff, DeleteInstance, InjectFailure,
+                             Repair, CorruptData>;
+
+// ---- What a driver reports -------------------------------------------------------------
+
+struct TransferEnded {
+  ActivityId id = 0;
+  bool ok = true;
+  std::string detail;  // why it failed, when it failed
+};
+struct RestoreEnded {
+  ActivityId id = 0;
+  bool ok = true;
+  std::string detail;
+};
+struct BootEnded {
+  ActivityId id = 0;
+  bool ok = true;
+  std::string detail;
+  // Real backend: the time (run clock) at which the newest record found on the booted
+  // disk was written, read from the guest's own data. Evidence for RPO from data.
+  std::optional<double> data_as_of_s;
+};
+struct ShutdownEnded {
+  ActivityId id = 0;
+  bool ok = true;
+  std::string detail;
+};
+// A host the driver found dead without being told to fail it (real backend).
+struct HostLost {
+  std::string host;
+};
+
+using DriverEvent = std::variant<TransferEnded, RestoreEnded, BootEnded, ShutdownEnded, HostLost>;
+
+const char* to_string(TransferKind kind);
+std::string describe(const Command& command);  // one line, for logs and tests
+
+}  // namespace firedrill

@@ -1,0 +1,47 @@
+// FailoverEngine: the pure, deterministic state machine that owns every DR policy of
+// SPEC section 3 -- replication cycles and retention, HA restart, unplanned, planned and
+// test failover, failback, start order, network mapping and Re-IP, split-brain
+// prevention, and the RTO/RPO accounting. No clock, no threads, no I/O: time is passed
+// in, decisions come out as Commands (engine/commands.hpp describes the driving loop).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "engine/commands.hpp"
+#include "engine/model.hpp"
+#include "engine/outcome.hpp"
+
+namespace firedrill {
+
+class EngineState;  // engine/engine_state.hpp: everything the engine knows
+
+class FailoverEngine {
+ public:
+  // `scenario` must be realized (engine/model.hpp: realize()) and valid
+  // (engine/validate.hpp). The engine keeps its own copy.
+  explicit FailoverEngine(const Scenario& scenario);
+  ~FailoverEngine();
+  FailoverEngine(FailoverEngine&&) noexcept;
+  FailoverEngine& operator=(FailoverEngine&&) noexcept;
+
+  // Commands to carry out before the clock starts (seeding replicas at t = 0).
+  std::vector<Command> setup();
+  // Processes every timer due at or before now_s (replication ticks, scenario events,
+  // detection, operator delay, HA timeouts, the end of the run).
+  std::vector<Command> advance(double now_s);
+  // An activity ended.
+  std::vector<Command> handle(const DriverEvent& event, double now_s);
+  // When the engine next wants advance() to be called; nullopt once finished.
+  std::optional<double> poll_timeout() const;
+  // True once the scenario's duration is reached.
+  bool finished() const;
+  // Results so far (complete once finished()).
+  Outcome outcome() const;
+
+ private:
+  std::unique_ptr<EngineState> state_;
+};
+
+}  // namespace firedrill

@@ -1,0 +1,172 @@
+// The typed plan and scenario: what the loader produces and the engine consumes. Every
+// field here is checked by the loader and validation; nothing downstream touches JSON.
+// Quantities carry their unit in the name (memory_B, bandwidth_Bps, latency_s).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/units.hpp"
+
+namespace firedrill {
+
+struct Host {
+  std::string name;
+  std::string site;  // filled by the loader from the enclosing site
+  int cores = 1;
+  double memory_B = 0.0;
+  double speed_flops = 1e9;  // simulator only: a core's speed; boots are scaled to it
+  std::string libvirt_uri;   // real backend: the host's libvirt URI (optional)
+};
+
+struct Site {
+  std::string name;
+  std::vector<Host> hosts;
+};
+
+struct Datastore {
+  std::string name;
+  std::vector<std::string> hosts;
+  std::optional<double> read_bandwidth_Bps;
+};
+
+struct Link {
+  std::string name;
+  std::string between[2];  // two site names
+  double bandwidth_Bps = 0.0;
+  double latency_s = 0.0;
+};
+
+struct Network {
+  std::string name;
+  std::string site;
+  std::string subnet;  // "10.0.0.0/24", may be empty
+  bool isolated = false;
+};
+
+struct Objectives {
+  std::optional<double> rto_s;
+  std::optional<double> rpo_s;
+};
+
+struct Vm {
+  std::string name;
+  std::string host;
+  int vcpus = 1;
+  double memory_B = 1024.0 * 1024 * 1024;
+  double disk_B = 10.0 * 1024 * 1024 * 1024;
+  double change_rate_Bps = 0.0;
+  DurationSpec boot_time = DurationSpec::fixed_at(60);
+  DurationSpec shutdown_time = DurationSpec::fixed_at(30);
+  std::string network;  // may be empty
+  std::string ip;       // may be empty
+  std::string datastore;  // empty: the cluster's datastore of its host, else local disk
+  Objectives objectives;
+  std::vector<std::string> depends_on;
+  int priority = 3;  // 1 boots first ... 5 last
+};
+
+struct HaPolicy {
+  DurationSpec failure_timeout = DurationSpec::fixed_at(15);
+};
+
+struct Cluster {
+  std::string name;
+  std::vector<std::string> hosts;
+  std::string datastore;
+  std::optional<HaPolicy> ha;  // no "ha" object: the cluster does not restart VMs
+};
+
+struct Retention {
+  int points = 24;  // newest N overall
+  int daily = 0;    // grandfather-father-son, on top of `points`
+  int weekly = 0;
+  int monthly = 0;
+};
+
+struct ReplicationJob {
+  std::string name;
+  std::vector<std::string> vms;
+  std::string target_host;
+  double interval_s = 900.0;
+  Retention retention;
+};
+
+struct ReIpRule {
+  std::string from;  // "10.0.0.*": each '*' is one octet captured in order
+  std::string to;    // "10.1.0.*": each '*' takes the next captured octet
+};
+
+struct Recovery {
+  std::string target_site;
+  DurationSpec detection = DurationSpec::fixed_at(60);
+  DurationSpec operator_delay = DurationSpec::fixed_at(0);
+  std::map<std::string, std::string> network_mapping;
+  std::vector<ReIpRule> re_ip;
+  std::string test_network;  // may be empty: a test failover then needs one
+  bool power_off_source = true;
+  int max_concurrent_boots = 0;  // 0: no cap
+};
+
+struct Plan {
+  std::string name;
+  std::vector<Site> sites;
+  std::vector<Datastore> datastores;
+  std::vector<Link> links;
+  std::vector<Network> networks;
+  std::vector<Vm> vms;
+  std::vector<Cluster> clusters;
+  std::vector<ReplicationJob> replication;
+  Recovery recovery;
+};
+
+struct Event {
+  enum class Kind {
+    fail_host,
+    fail_site,
+    fail_datastore,
+    fail_link,
+    fail_vm,
+    corrupt,
+    test_failover,
+    planned_failover,
+    failback,
+  };
+  Kind kind = Kind::fail_host;
+  DurationSpec at;
+  std::string target;            // host/site/datastore/link/vm name (fail_* kinds)
+  std::vector<std::string> vms;  // corrupt
+  std::optional<DurationSpec> repair_after;
+};
+
+const char* to_string(Event::Kind kind);  // "fail host", "corrupt", "test_failover", ...
+
+struct Scenario {
+  std::string name;
+  Plan plan;
+  std::uint64_t seed = 1;
+  double duration_s = 0.0;
+  std::vector<Event> events;
+
+  // Where it came from, for messages and evidence.
+  std::string file;       // the scenario file as given
+  std::string plan_file;  // the plan file when "plan" was a path, else empty
+  // SHA-256 (hex) of every input file read, in reading order: {path, sha256}.
+  std::vector<std::pair<std::string, std::string>> input_files;
+  std::string input_sha256;  // SHA-256 over the scenario file's bytes
+};
+
+// Replaces every distribution in the scenario with one value drawn from `seed`, in a
+// fixed traversal order (events in order, then VMs, clusters, recovery), so one seed
+// always gives the same realized scenario. The engine only accepts realized scenarios.
+Scenario realize(const Scenario& scenario, std::uint64_t seed);
+
+// Lookup helpers (linear; plans are small enough and callers cache what they need).
+const Host* find_host(const Plan& plan, const std::string& name);
+const Vm* find_vm(const Plan& plan, const std::string& name);
+const Network* find_network(const Plan& plan, const std::string& name);
+
+}  // namespace firedrill

@@ -1,0 +1,114 @@
+// What a run found: per-VM results, the timeline of every step, the replication history.
+// Produced by FailoverEngine::outcome(); consumed by the report writers and by whatif.
+// All times are seconds since the start of the run.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace firedrill {
+
+enum class VmOutcome { recovered, failed, lost, unaffected };
+enum class Mechanism { ha, replica, planned, test, none };
+
+const char* to_string(VmOutcome outcome);
+const char* to_string(Mechanism mechanism);
+
+// One incident that hit a VM (the first one defines its RTO/RPO; later ones are listed).
+struct IncidentRecord {
+  double at_s = 0.0;
+  std::string cause;  // "fail host esx1", "corrupt", "fail site primary", ...
+  std::optional<double> recovered_at_s;
+};
+
+// One wait in the chain that made a VM's RTO (the critical path), in time order.
+struct CriticalStep {
+  std::string step;  // "detection", "operator_delay", "ha_timeout", "boot", "boot_contention",
+                     // "boot_cap", "dependency", "priority_group", "shutdown", "sync", "restore"
+  std::string vm;    // whose step it was (a dependency's boot names that dependency)
+  double seconds = 0.0;
+};
+
+struct FailbackResult {
+  double start_s = 0.0;
+  std::optional<double> end_s;
+  std::optional<double> rto_s;
+  std::optional<double> rpo_s;
+  std::string outcome;  // "recovered" | "failed"
+  std::string reason;
+};
+
+struct VmResult {
+  std::string name;
+  VmOutcome outcome = VmOutcome::unaffected;
+  Mechanism mechanism = Mechanism::none;
+  std::string recovered_on;  // host
+  std::string instance;      // domain name used (test name for a test failover)
+  std::string network;       // after network mapping
+  std::string ip;            // after Re-IP
+  std::optional<double> rto_s;
+  std::optional<double> rpo_s;
+  std::optional<double> recovery_point_s;  // "as of" time of the point restored from
+  std::optional<double> incident_s;        // the incident that took it down first
+  std::optional<double> ready_s;
+  std::optional<double> objective_rto_s;
+  std::optional<double> objective_rpo_s;
+  std::optional<bool> rto_met;  // null when there is no objective or no RTO
+  std::optional<bool> rpo_met;
+  std::string reason;  // why failed / lost
+  std::vector<IncidentRecord> incidents;
+  std::vector<CriticalStep> critical_path;
+  std::optional<FailbackResult> failback;
+  // Real backend evidence: RPO measured from the data on the restored disk.
+  std::optional<double> rpo_from_data_s;
+};
+
+struct TimelineStep {
+  std::string vm;    // empty for plan-wide steps (an injected failure, an operator action)
+  std::string step;  // failure, detection, operator_wait, ha_wait, shutdown, sync, restore,
+                     // boot, ready, power_off, cleanup, corruption, repair, reverse_sync
+  std::string host;
+  double start_s = 0.0;
+  double end_s = 0.0;
+  std::string detail;
+};
+
+struct TransferRecord {
+  std::string job;
+  std::string vm;
+  std::string kind;  // replication | final_sync | reverse_sync
+  std::string source_host;
+  std::string target_host;
+  double as_of_s = 0.0;
+  double start_s = 0.0;
+  std::optional<double> end_s;
+  double bytes = 0.0;
+  std::string result;  // completed | lost | cancelled | in_flight (at the end of the run)
+};
+
+struct Summary {
+  std::optional<double> rto_s;  // max over VMs with an RTO
+  std::optional<double> rpo_s;  // max over VMs with an RPO
+  bool objectives_met = true;
+  int recovered = 0, failed = 0, lost = 0, unaffected = 0;
+  int transfers_completed = 0, transfers_lost = 0, ticks_skipped = 0;
+};
+
+struct Outcome {
+  std::optional<double> incident_time_s;  // the first incident (failure, corruption or action)
+  double end_s = 0.0;                     // when the run ended (the scenario's duration)
+  std::vector<VmResult> vms;              // in plan order
+  std::vector<TimelineStep> timeline;     // in start order
+  std::vector<TransferRecord> transfers;  // every replication cycle and sync, in start order
+  // Test failover: true when no source VM was stopped, changed or lost replication
+  // because of the test; null when the run had no test failover.
+  std::optional<bool> production_untouched;
+  Summary summary;
+};
+
+// Exit status of `firedrill run` for one outcome: 0 all objectives met and every affected
+// VM recovered, 1 otherwise.
+int exit_status(const Outcome& outcome);
+
+}  // namespace firedrill
