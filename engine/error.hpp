@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -23,18 +25,27 @@ struct Diagnostic {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}
-  Result(Diagnostic error) : value_(std::vector<Diagnostic>{std::move(error)}) {}
-  Result(std::vector<Diagnostic> errors) : value_(std::move(errors)) {}
-
-  bool ok() const { return std::holds_alternative<T>(value_); }
-  const T& value() const { return std::get<T>(value_); }
-  T& value() { return std::get<T>(value_); }
-  const std::vector<Diagnostic>& errors() const {
-    return std::get<std::vector<Diagnostic>>(value_);
+  Result(T value) : value_(std::in_place_index<0>, std::move(value)) {}
+  Result(Diagnostic error)
+      : value_(std::in_place_index<1>, std::vector<Diagnostic>{std::move(error)}) {}
+  // Not available when T is itself std::vector<Diagnostic> (validate_file returns its
+  // warnings that way): use Result::failure() there.
+  template <typename U = T,
+            typename = std::enable_if_t<!std::is_same_v<U, std::vector<Diagnostic>>>>
+  Result(std::vector<Diagnostic> errors) : value_(std::in_place_index<1>, std::move(errors)) {}
+  static Result failure(std::vector<Diagnostic> errors) {
+    return Result(std::in_place_index<1>, std::move(errors));
   }
 
+  bool ok() const { return value_.index() == 0; }
+  const T& value() const { return std::get<0>(value_); }
+  T& value() { return std::get<0>(value_); }
+  const std::vector<Diagnostic>& errors() const { return std::get<1>(value_); }
+
  private:
+  Result(std::in_place_index_t<1>, std::vector<Diagnostic> errors)
+      : value_(std::in_place_index<1>, std::move(errors)) {}
+
   std::variant<T, std::vector<Diagnostic>> value_;
 };
 

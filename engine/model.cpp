@@ -13,15 +13,24 @@ void realize_spec(DurationSpec& spec, Rng& rng) {
 
 const char* to_string(Event::Kind kind) {
   switch (kind) {
-    case Event::Kind::fail_host: return "fail host";
-    case Event::Kind::fail_site: return "fail site";
-    case Event::Kind::fail_datastore: return "fail datastore";
-    case Event::Kind::fail_link: return "fail link";
-    case Event::Kind::fail_vm: return "fail vm";
-    case Event::Kind::corrupt: return "corrupt";
-    case Event::Kind::test_failover: return "test_failover";
-    case Event::Kind::planned_failover: return "planned_failover";
-    case Event::Kind::failback: return "failback";
+    case Event::Kind::fail_host:
+      return "fail host";
+    case Event::Kind::fail_site:
+      return "fail site";
+    case Event::Kind::fail_datastore:
+      return "fail datastore";
+    case Event::Kind::fail_link:
+      return "fail link";
+    case Event::Kind::fail_vm:
+      return "fail vm";
+    case Event::Kind::corrupt:
+      return "corrupt";
+    case Event::Kind::test_failover:
+      return "test_failover";
+    case Event::Kind::planned_failover:
+      return "planned_failover";
+    case Event::Kind::failback:
+      return "failback";
   }
   return "?";
 }

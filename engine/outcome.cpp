@@ -5,21 +5,30 @@ namespace firedrill {
 
 const char* to_string(VmOutcome outcome) {
   switch (outcome) {
-    case VmOutcome::recovered: return "recovered";
-    case VmOutcome::failed: return "failed";
-    case VmOutcome::lost: return "lost";
-    case VmOutcome::unaffected: return "unaffected";
+    case VmOutcome::recovered:
+      return "recovered";
+    case VmOutcome::failed:
+      return "failed";
+    case VmOutcome::lost:
+      return "lost";
+    case VmOutcome::unaffected:
+      return "unaffected";
   }
   return "?";
 }
 
 const char* to_string(Mechanism mechanism) {
   switch (mechanism) {
-    case Mechanism::ha: return "ha";
-    case Mechanism::replica: return "replica";
-    case Mechanism::planned: return "planned";
-    case Mechanism::test: return "test";
-    case Mechanism::none: return "none";
+    case Mechanism::ha:
+      return "ha";
+    case Mechanism::replica:
+      return "replica";
+    case Mechanism::planned:
+      return "planned";
+    case Mechanism::test:
+      return "test";
+    case Mechanism::none:
+      return "none";
   }
   return "?";
 }

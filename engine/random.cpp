@@ -16,7 +16,9 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 }  // namespace
 
@@ -44,11 +46,16 @@ double DurationSpec::mean_s() const {
 
 const char* to_string(DurationSpec::Kind kind) {
   switch (kind) {
-    case DurationSpec::Kind::fixed: return "fixed";
-    case DurationSpec::Kind::normal: return "normal";
-    case DurationSpec::Kind::uniform: return "uniform";
-    case DurationSpec::Kind::lognormal: return "lognormal";
-    case DurationSpec::Kind::exponential: return "exponential";
+    case DurationSpec::Kind::fixed:
+      return "fixed";
+    case DurationSpec::Kind::normal:
+      return "normal";
+    case DurationSpec::Kind::uniform:
+      return "uniform";
+    case DurationSpec::Kind::lognormal:
+      return "lognormal";
+    case DurationSpec::Kind::exponential:
+      return "exponential";
   }
   return "?";
 }
@@ -69,7 +76,9 @@ std::uint64_t Rng::next_u64() {
   return result;
 }
 
-double Rng::uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::uniform01() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
 double Rng::standard_normal() {
   // Box-Muller; one of the pair is dropped so each call consumes a fixed two draws.

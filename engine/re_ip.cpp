@@ -61,8 +61,7 @@ bool is_valid_ip_pattern(const std::string& pattern) {
 
 std::optional<std::string> apply_re_ip_rule(const ReIpRule& rule, const std::string& ip) {
   std::string from[4], to[4], address[4];
-  if (!split_octets(rule.from, from) || !split_octets(rule.to, to) ||
-      !split_octets(ip, address)) {
+  if (!split_octets(rule.from, from) || !split_octets(rule.to, to) || !split_octets(ip, address)) {
     return std::nullopt;
   }
   std::vector<std::string> captured;

@@ -1,0 +1,130 @@
+// EngineState: the FailoverEngine's data (engine_state.hpp) and its transitions. Private
+// to engine/; the public face is engine/engine.hpp.
+#pragma once
+
+#include <deque>
+#include <functional>
+
+#include "engine/engine.hpp"
+#include "engine/engine_state.hpp"
+
+namespace firedrill {
+
+class EngineState {
+ public:
+  explicit EngineState(const Scenario& scenario);
+
+  // ---- engine.cpp: the entry points and every event and timer -------------------------
+  std::vector<Command> setup();
+  std::vector<Command> advance(double now_s);
+  std::vector<Command> handle(const DriverEvent& event, double now_s);
+  std::optional<double> poll_timeout() const;
+  bool finished() const { return finished_; }
+  Outcome outcome() const;  // accounting.cpp
+
+ private:
+  friend class FailoverEngine;
+  // engine.cpp
+  void index_plan();
+  void schedule(double at_s, Timer::Kind kind, int index);
+  void fire(const Timer& timer);
+  void on_scenario_event(int event_index);
+  void on_repair(int event_index);
+  void fail_host(int host, const std::string& cause);
+  void fail_link(int link);
+  void fail_datastore(int datastore, const std::string& cause);
+  void stop_instances_on_host(int host, const std::string& cause);
+  void production_down(int vm, const std::string& cause, bool data_damaged);
+  void end_run();
+  void on_transfer_ended(const TransferEnded& event);
+  void on_restore_ended(const RestoreEnded& event);
+  void on_boot_ended(const BootEnded& event);
+  void on_shutdown_ended(const ShutdownEnded& event);
+
+  // replication.cpp
+  void replication_tick(int job);
+  bool route_up(int source_host, int target_host) const;
+  int link_between(int site_a, int site_b) const;
+  ActivityId start_transfer(TransferKind kind, int replica, int vm, const std::string& instance,
+                            int source_host, int target_host, double bytes, double as_of_s,
+                            int operation, int member);
+  void transfer_lost(ActivityId id, const std::string& why);
+  void lose_transfers_where(const std::function<bool(int source, int target)>& hit,
+                            const std::string& why);
+  void add_point(int replica, double as_of_s);
+  void apply_retention(int replica);
+  void stop_replication(int vm);
+  const RecoveryPoint* newest_point_completed_by(int replica, double t_s) const;
+  const RecoveryPoint* newest_clean_point_before(int replica, double t_s) const;
+  int primary_replica(int vm) const;
+
+  // recovery.cpp
+  int open_operation(Operation::Kind kind, double incident_s, int cluster,
+                     const std::string& cause);
+  void route_down_vm(int vm, double incident_s, const std::string& cause);
+  void join_replica_failover(int vm, double incident_s, const std::string& cause);
+  void start_ha(int operation);
+  void start_replica_failover(int operation);
+  void start_test_failover(double now_s);
+  void start_planned_failover(double now_s);
+  void start_failback(double now_s);
+  void failback_move(int operation);
+  void start_repair_restart(int vm, double incident_s, const std::string& cause);
+  void begin_shutdowns(int operation);
+  void member_off(int operation, int member);
+  void member_synced(int operation, int member);
+  void restore_member(int operation, int member);
+  void member_ready(int operation, int member, std::optional<double> data_as_of_s);
+  void member_failed(int operation, int member, const std::string& reason, bool settles = true);
+  void schedule_boots();
+  bool try_boot(int operation, int member);
+  int place_on_site(int preferred_host, int site, double memory_B) const;
+  void release_instance(int vm, const std::string& instance);
+  bool place_member(int operation, int member, int host);
+  std::vector<CriticalStep> prelude_steps(const Operation& op, const Member& member) const;
+  void maybe_finish_operation(int operation);
+  std::vector<int> members_in_order(const Operation& op) const;
+  std::string mapped_network(const Vm& vm) const;
+  bool vm_serving(int vm) const;
+  void note_incident(int vm, double at_s, const std::string& cause);
+  void step(const std::string& vm, const std::string& step, int host, double start_s, double end_s,
+            const std::string& detail = "");
+  Mechanism mechanism_of(Operation::Kind kind) const;
+
+  // accounting.cpp
+  void settle_first_incident(int vm, const Operation& op, const Member& member);
+  std::vector<CriticalStep> critical_path(const Operation& op, int member) const;
+
+  // ---- data ------------------------------------------------------------------------------
+  Scenario scenario_;
+  const Plan& plan_;
+  double now_s_ = 0.0;
+  bool finished_ = false;
+  bool setup_done_ = false;
+  std::vector<Command> out_;  // commands of the call in progress
+
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
+  std::uint64_t next_sequence_ = 0;
+  ActivityId next_activity_ = 1;
+  std::map<ActivityId, ActivityRef> activities_;
+
+  std::map<std::string, int> host_index_, vm_index_, site_index_, link_index_, datastore_index_,
+      cluster_index_;
+  std::vector<HostState> hosts_;
+  std::vector<bool> link_up_;
+  std::vector<bool> datastore_up_;
+  std::vector<VmState> vms_;
+  std::vector<ReplicaState> replicas_;
+  std::deque<Operation> operations_;  // a deque: references stay valid as operations open
+  int booting_count_ = 0;
+
+  std::vector<TimelineStep> timeline_;
+  std::vector<TransferRecord> transfers_;
+  int ticks_skipped_ = 0;
+  std::optional<double> first_incident_s_;
+  // Test failover evidence: production instances touched while a test ran.
+  bool had_test_ = false;
+  bool production_touched_by_test_ = false;
+};
+
+}  // namespace firedrill
