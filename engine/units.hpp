@@ -19,10 +19,14 @@ std::optional<double> parse_size_B(std::string_view text);
 // "1GiBps". Returns bytes per second.
 std::optional<double> parse_rate_Bps(std::string_view text);
 
+// Parses SimGrid-style speeds: "1Gf", "500Mf", "2.5Gflops" (a bare number means flop/s).
+std::optional<double> parse_speed_flops(std::string_view text);
+
 // Canonical text forms, chosen so that parse(format(x)) == x for the values they print.
 std::string format_duration(double seconds);
 std::string format_size(double bytes);
 std::string format_rate(double bytes_per_second);
+std::string format_speed(double flops);
 
 // A duration that is either fixed or drawn from a distribution with the run's seed.
 // Parameters are in seconds. Meaning of a and b per kind:
@@ -48,6 +52,9 @@ struct DurationSpec {
 };
 
 const char* to_string(DurationSpec::Kind kind);
+// The scenario-format JSON text of a spec: "45s" for a fixed one, else
+// {"dist":"normal","mean":"45s","sd":"10s"} and so on; the loader reads it back unchanged.
+std::string format_duration_spec(const DurationSpec& spec);
 
 // Deterministic pseudo-random numbers from a 64-bit seed (splitmix64 + xoshiro256**),
 // implemented here so that a seed reproduces a run on any standard library.
