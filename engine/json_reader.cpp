@@ -1,0 +1,535 @@
+// JSON parsing with precise positions, and the typed readers the loader is built from.
+#include "engine/json_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace firedrill {
+namespace {
+
+// Builds the document like nlohmann's own DOM parser, and also rejects duplicate keys and
+// excessive nesting, remembering the JSON path of the problem.
+class DomBuilder {
+ public:
+  bool null() { return add(Json(nullptr)); }
+  bool boolean(bool value) { return add(Json(value)); }
+  bool number_integer(Json::number_integer_t value) { return add(Json(value)); }
+  bool number_unsigned(Json::number_unsigned_t value) { return add(Json(value)); }
+  bool number_float(Json::number_float_t value, const std::string&) { return add(Json(value)); }
+  bool string(std::string& value) { return add(Json(std::move(value))); }
+  bool binary(Json::binary_t&) { return fail("binary values are not JSON"); }
+  bool start_object(std::size_t) { return open(Json::object()); }
+  bool start_array(std::size_t) { return open(Json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(std::string& name) {
+    Level& level = levels_.back();
+    if (level.container->contains(name)) {
+      return fail("duplicate key '" + name + "' at " +
+                  (path_here().empty() ? std::string("the top level") : path_here()));
+    }
+    level.key = std::move(name);
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+    syntax_position_ = position;
+    syntax_message_ = e.what();
+    return false;
+  }
+
+  Json root;
+  std::string problem;  // duplicate key or depth, with its path
+  std::optional<std::size_t> syntax_position_;
+  std::string syntax_message_;
+
+ private:
+  struct Level {
+    Json* container;
+    std::string key;
+  };
+
+  bool fail(std::string message) {
+    problem = std::move(message);
+    return false;
+  }
+
+  std::string path_here() const {
+    std::string path;
+    for (const Level& level : levels_) {
+      if (level.container->is_object()) {
+        path = json_path_join(path, level.key);
+      } else {
+        path = json_path_index(path, level.container->size());
+      }
+    }
+    return path;
+  }
+
+  Json* slot() {
+    if (levels_.empty()) return &root;
+    Level& level = levels_.back();
+    if (level.container->is_array()) {
+      level.container->push_back(Json());
+      return &level.container->back();
+    }
+    return &(*level.container)[level.key];
+  }
+
+  bool add(Json value) {
+    *slot() = std::move(value);
+    return true;
+  }
+
+  bool open(Json container) {
+    if (levels_.size() >= kMaxJsonDepth) {
+      return fail("nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels at " +
+                  path_here());
+    }
+    Json* place = slot();
+    *place = std::move(container);
+    levels_.push_back({place, {}});
+    return true;
+  }
+
+  bool close() {
+    levels_.pop_back();
+    return true;
+  }
+
+  std::vector<Level> levels_;
+};
+
+// 1-based line and column of the byte at `offset` (nlohmann reports the offset just past
+// the offending byte).
+std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t offset) {
+  const std::size_t end = std::min(offset == 0 ? 0 : offset - 1, text.size());
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1,
+// column 2: " prefix.
+std::string syntax_reason(const std::string& what) {
+  std::string reason = what;
+  if (const auto bracket = reason.find("] "); bracket != std::string::npos) {
+    reason = reason.substr(bracket + 2);
+  }
+  if (const auto column = reason.find("column "); column != std::string::npos) {
+    if (const auto colon = reason.find(": ", column); colon != std::string::npos) {
+      reason = reason.substr(colon + 2);
+    }
+  }
+  if (reason.rfind("parse error: ", 0) == 0) reason = reason.substr(13);
+  return reason;
+}
+
+bool is_blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+std::string type_phrase(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean (" + value.dump() + ")";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return "a number (" + describe_json(value) + ")";
+    case Json::value_t::string:
+      return "a string (" + describe_json(value) + ")";
+    case Json::value_t::array:
+      return "a list";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "an unsupported value";
+  }
+}
+
+void expected(ReadContext& context, const std::string& path, std::string_view what,
+              const Json& got) {
+  context.error(path, "expected " + std::string(what) + ", got " + type_phrase(got));
+}
+
+std::optional<double> check_sign(ReadContext& context, const std::string& path, double value,
+                                 Sign sign, std::string_view text) {
+  if (sign == Sign::positive && !(value > 0)) {
+    context.error(path, "must be greater than zero, got " + std::string(text));
+    return std::nullopt;
+  }
+  if (sign == Sign::non_negative && value < 0) {
+    context.error(path, "must not be negative, got " + std::string(text));
+    return std::nullopt;
+  }
+  return value;
+}
+
+using Parser = std::optional<double> (*)(std::string_view);
+
+// A quantity: a JSON number in base units, or a string with a unit suffix.
+std::optional<double> read_quantity(ReadContext& context, const Json& value,
+                                    const std::string& path, Sign sign, Parser parse,
+                                    std::string_view kind, std::string_view units_hint) {
+  if (value.is_number()) {
+    const double number = value.get<double>();
+    if (!std::isfinite(number)) {
+      context.error(path, "the " + std::string(kind) + " is not a finite number");
+      return std::nullopt;
+    }
+    return check_sign(context, path, number, sign, describe_json(value));
+  }
+  if (!value.is_string()) {
+    expected(context, path, "a " + std::string(kind) + " (" + std::string(units_hint) + ")", value);
+    return std::nullopt;
+  }
+  const std::string& text = value.get_ref<const std::string&>();
+  const std::optional<double> parsed = parse(text);
+  if (!parsed) {
+    context.error(path, "bad " + std::string(kind) + " " + describe_json(value) + ": expected " +
+                            std::string(units_hint));
+    return std::nullopt;
+  }
+  return check_sign(context, path, *parsed, sign, describe_json(value));
+}
+
+constexpr std::string_view kDurationHint =
+    "a number of seconds or a number with a unit ms, s, m, h, d, e.g. \"45s\" or \"15m\"";
+
+}  // namespace
+
+ParsedJson parse_json(std::string_view text, const std::string& file) {
+  ParsedJson result;
+  const auto fail = [&](std::string path, std::string message) {
+    result.error =
+        Diagnostic{Diagnostic::Severity::error, file, std::move(path), std::move(message)};
+    return result;
+  };
+  if (is_blank(text)) return fail("", "the file is empty (expected a JSON object)");
+  DomBuilder builder;
+  bool ok = false;
+  try {
+    ok = Json::sax_parse(text, &builder);
+  } catch (const std::exception& e) {
+    return fail("", std::string("cannot parse JSON: ") + e.what());
+  }
+  if (ok) {
+    result.value = std::move(builder.root);
+    return result;
+  }
+  if (!builder.problem.empty()) return fail("", builder.problem);
+  const std::size_t offset = builder.syntax_position_.value_or(text.size());
+  const auto [line, column] = line_and_column(text, offset);
+  return fail("", "invalid JSON at line " + std::to_string(line) + ", column " +
+                      std::to_string(column) + ": " + syntax_reason(builder.syntax_message_));
+}
+
+std::string json_path_join(const std::string& prefix, std::string_view key) {
+  if (prefix.empty()) return std::string(key);
+  return prefix + "." + std::string(key);
+}
+
+std::string json_path_index(const std::string& prefix, std::size_t index) {
+  return prefix + "[" + std::to_string(index) + "]";
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // Inputs are names and field names; cap the work on absurdly long ones.
+  if (a.size() > 256 || b.size() > 256) return std::max(a.size(), b.size());
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (const std::string& candidate : candidates) {
+    const std::size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  // A typo: at most 2 edits, and fewer than half the letters of the longer word.
+  const std::size_t longer = std::max(word.size(), best.size());
+  if (best.empty() || best_distance > 2 || best_distance * 2 >= longer) return "";
+  return best;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  const std::string match = closest_match(word, candidates);
+  return match.empty() ? "" : " (did you mean '" + match + "'?)";
+}
+
+std::string describe_json(const Json& value) {
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
+std::string ReadContext::annotate(const std::string& path, std::string message) const {
+  // The longest overridden path that is `path` or one of its parents.
+  for (std::string probe = path;;) {
+    if (const auto it = overridden_.find(probe); it != overridden_.end()) {
+      return message + " (set by --set " + it->second.first + ")";
+    }
+    const auto cut = probe.find_last_of(".[");
+    if (cut == std::string::npos || cut == 0) break;
+    probe.resize(cut);
+  }
+  return message;
+}
+
+void ReadContext::error(const std::string& path, std::string message) {
+  ++errors_;
+  diagnostics_->push_back(
+      {Diagnostic::Severity::error, file_, path, annotate(path, std::move(message))});
+}
+
+void ReadContext::warning(const std::string& path, std::string message) {
+  diagnostics_->push_back(
+      {Diagnostic::Severity::warning, file_, path, annotate(path, std::move(message))});
+}
+
+void ReadContext::mark_overridden(const std::string& path, std::string override_text,
+                                  bool created) {
+  overridden_[path] = {std::move(override_text), created};
+}
+
+bool check_object(ReadContext& context, const Json& value, const std::string& path,
+                  std::string_view what, std::initializer_list<std::string_view> allowed) {
+  if (!value.is_object()) {
+    expected(context, path, what, value);
+    return false;
+  }
+  for (const auto& [key, member_value] : value.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::vector<std::string> names(allowed.begin(), allowed.end());
+    context.error(json_path_join(path, key),
+                  "unknown field '" + key + "'" + did_you_mean(key, names));
+  }
+  return true;
+}
+
+const Json* member(ReadContext& context, const Json& object, const std::string& path,
+                   std::string_view key, bool required) {
+  const auto it = object.find(std::string(key));
+  if (it != object.end()) return &*it;
+  if (required) {
+    context.error(path, "missing required field '" + std::string(key) + "'");
+  }
+  return nullptr;
+}
+
+std::optional<std::string> read_string(ReadContext& context, const Json& value,
+                                       const std::string& path) {
+  if (!value.is_string()) {
+    expected(context, path, "a string", value);
+    return std::nullopt;
+  }
+  return value.get<std::string>();
+}
+
+std::optional<std::string> read_name(ReadContext& context, const Json& value,
+                                     const std::string& path) {
+  std::optional<std::string> name = read_string(context, value, path);
+  if (name && name->empty()) {
+    context.error(path, "must not be empty");
+    return std::nullopt;
+  }
+  return name;
+}
+
+std::optional<bool> read_bool(ReadContext& context, const Json& value, const std::string& path) {
+  if (!value.is_boolean()) {
+    expected(context, path, "true or false", value);
+    return std::nullopt;
+  }
+  return value.get<bool>();
+}
+
+std::optional<long long> read_integer(ReadContext& context, const Json& value,
+                                      const std::string& path, long long min, long long max) {
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  if (value.is_number_unsigned()) {
+    const auto number = value.get<std::uint64_t>();
+    if (number > static_cast<std::uint64_t>(max)) {
+      context.error(path, "must be in " + range + ", got " + describe_json(value));
+      return std::nullopt;
+    }
+    return static_cast<long long>(number);
+  }
+  if (value.is_number_integer()) {
+    const auto number = value.get<long long>();
+    if (number < min || number > max) {
+      context.error(path, "must be in " + range + ", got " + describe_json(value));
+      return std::nullopt;
+    }
+    return number;
+  }
+  expected(context, path, "an integer", value);
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> read_unsigned(ReadContext& context, const Json& value,
+                                           const std::string& path) {
+  if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+  if (value.is_number_integer()) {
+    context.error(path, "must not be negative, got " + describe_json(value));
+    return std::nullopt;
+  }
+  expected(context, path, "a non-negative integer", value);
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> read_name_list(ReadContext& context, const Json& value,
+                                                       const std::string& path, bool non_empty) {
+  if (!value.is_array()) {
+    expected(context, path, "a list of names", value);
+    return std::nullopt;
+  }
+  if (non_empty && value.empty()) {
+    context.error(path, "must name at least one element");
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  bool ok = true;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    std::optional<std::string> name = read_name(context, value[i], json_path_index(path, i));
+    if (name) {
+      names.push_back(std::move(*name));
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return names;
+}
+
+std::optional<double> read_duration(ReadContext& context, const Json& value,
+                                    const std::string& path, Sign sign) {
+  if (value.is_object()) {
+    context.error(path, "must be a fixed duration here, not a distribution");
+    return std::nullopt;
+  }
+  return read_quantity(context, value, path, sign, parse_duration_s, "duration", kDurationHint);
+}
+
+std::optional<DurationSpec> read_duration_spec(ReadContext& context, const Json& value,
+                                               const std::string& path, Sign sign) {
+  if (!value.is_object()) {
+    const std::optional<double> seconds =
+        read_quantity(context, value, path, sign, parse_duration_s, "duration",
+                      "a number of seconds, a number with a unit ms, s, m, h, d (\"15m\"), or a "
+                      "distribution {\"dist\": ...}");
+    if (!seconds) return std::nullopt;
+    return DurationSpec::fixed_at(*seconds);
+  }
+  const Json* dist = value.contains("dist") ? &value["dist"] : nullptr;
+  if (!dist) {
+    check_object(context, value, path, "a distribution", {"dist", "mean", "sd", "min", "max"});
+    context.error(path,
+                  "a distribution needs \"dist\": one of normal, uniform, lognormal, exponential");
+    return std::nullopt;
+  }
+  const std::optional<std::string> kind = read_string(context, *dist, json_path_join(path, "dist"));
+  if (!kind) return std::nullopt;
+  const auto parameter = [&](std::string_view key, Sign parameter_sign) -> std::optional<double> {
+    const Json* field = member(context, value, path, key, true);
+    if (!field) return std::nullopt;
+    return read_duration(context, *field, json_path_join(path, key), parameter_sign);
+  };
+  DurationSpec spec;
+  if (*kind == "normal" || *kind == "lognormal") {
+    if (!check_object(context, value, path, "a distribution", {"dist", "mean", "sd"})) {
+      return std::nullopt;
+    }
+    spec.kind = *kind == "normal" ? DurationSpec::Kind::normal : DurationSpec::Kind::lognormal;
+    const auto mean = parameter("mean", sign);
+    const auto sd = parameter("sd", Sign::non_negative);
+    if (!mean || !sd) return std::nullopt;
+    if (spec.kind == DurationSpec::Kind::lognormal && !(*mean > 0)) {
+      context.error(json_path_join(path, "mean"), "a lognormal mean must be greater than zero");
+      return std::nullopt;
+    }
+    spec.a_s = *mean;
+    spec.b_s = *sd;
+    return spec;
+  }
+  if (*kind == "uniform") {
+    if (!check_object(context, value, path, "a distribution", {"dist", "min", "max"})) {
+      return std::nullopt;
+    }
+    spec.kind = DurationSpec::Kind::uniform;
+    const auto min = parameter("min", Sign::non_negative);
+    const auto max = parameter("max", sign);
+    if (!min || !max) return std::nullopt;
+    if (*min > *max) {
+      context.error(path, "min (" + format_duration(*min) + ") is greater than max (" +
+                              format_duration(*max) + ")");
+      return std::nullopt;
+    }
+    spec.a_s = *min;
+    spec.b_s = *max;
+    return spec;
+  }
+  if (*kind == "exponential") {
+    if (!check_object(context, value, path, "a distribution", {"dist", "mean"})) {
+      return std::nullopt;
+    }
+    spec.kind = DurationSpec::Kind::exponential;
+    const auto mean = parameter("mean", Sign::positive);
+    if (!mean) return std::nullopt;
+    spec.a_s = *mean;
+    return spec;
+  }
+  context.error(json_path_join(path, "dist"),
+                "unknown distribution '" + *kind +
+                    "': expected normal, uniform, lognormal or "
+                    "exponential" +
+                    did_you_mean(*kind, {"normal", "uniform", "lognormal", "exponential"}));
+  return std::nullopt;
+}
+
+std::optional<double> read_size(ReadContext& context, const Json& value, const std::string& path,
+                                Sign sign) {
+  return read_quantity(context, value, path, sign, parse_size_B, "size",
+                       "a number of bytes or a number with a unit B, KB, MB, GB, TB, KiB, MiB, "
+                       "GiB, TiB, e.g. \"60GiB\"");
+}
+
+std::optional<double> read_rate(ReadContext& context, const Json& value, const std::string& path,
+                                Sign sign) {
+  return read_quantity(context, value, path, sign, parse_rate_Bps, "rate",
+                       "bytes per second or a number with a unit such as \"1Gbps\" (bits/s) or "
+                       "\"100MBps\" (bytes/s)");
+}
+
+std::optional<double> read_speed(ReadContext& context, const Json& value, const std::string& path) {
+  return read_quantity(context, value, path, Sign::positive, parse_speed_flops, "speed",
+                       "flop/s or a number with a unit f, kf, Mf, Gf, Tf, e.g. \"1Gf\"");
+}
+
+}  // namespace firedrill
