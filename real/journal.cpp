@@ -1,0 +1,194 @@
+// The run journal and the cleanup that replays it.
+#include "real/journal.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "real/virt.hpp"
+
+namespace firedrill {
+
+namespace {
+
+std::string journal_path(const std::string& dir) {
+  return dir + "/journal.jsonl";
+}
+
+nlohmann::json to_json(const char* event, const JournalObject& object) {
+  nlohmann::json line = {{"event", event},
+                         {"kind", object.kind},
+                         {"host", object.host},
+                         {"uri", object.uri},
+                         {"name", object.name}};
+  if (!object.domain.empty()) line["domain"] = object.domain;
+  if (!object.uuid.empty()) line["uuid"] = object.uuid;
+  return line;
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+}  // namespace
+
+Journal::Journal(const std::string& dir) : path_(journal_path(dir)) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  std::ofstream touch(path_, std::ios::app);
+  ok_ = static_cast<bool>(touch);
+}
+
+void Journal::append(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  const std::string text = line + "\n";
+  const ssize_t written = ::write(fd, text.data(), text.size());
+  (void)written;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+void Journal::run_started(const std::string& run_id) {
+  append(nlohmann::json{
+      {"event", "run"}, {"run_id", run_id}, {"pid", ::getpid()}, {"started", utc_now()}}
+             .dump());
+}
+void Journal::created(const JournalObject& object) {
+  append(to_json("created", object).dump());
+}
+void Journal::removed(const JournalObject& object) {
+  append(to_json("removed", object).dump());
+}
+void Journal::ended() {
+  append(nlohmann::json{{"event", "end"}, {"at", utc_now()}}.dump());
+}
+
+std::vector<JournalObject> journal_leftovers(const std::string& dir) {
+  std::ifstream in(journal_path(dir));
+  std::vector<JournalObject> objects;
+  std::string text;
+  while (std::getline(in, text)) {
+    const auto line = nlohmann::json::parse(text, nullptr, false);
+    if (line.is_discarded() || !line.is_object() || !line.contains("kind")) continue;
+    JournalObject object{line.value("kind", ""), line.value("host", ""),   line.value("uri", ""),
+                         line.value("name", ""), line.value("domain", ""), line.value("uuid", "")};
+    const std::string event = line.value("event", "");
+    if (event == "created") {
+      std::erase(objects, object);
+      objects.push_back(object);
+    } else if (event == "removed") {
+      std::erase(objects, object);
+    }
+  }
+  return objects;
+}
+
+namespace {
+
+// Undoes one object on an open connection; true when it is gone.
+bool undo(const virt::Connection& host, const JournalObject& object, std::string& did) {
+  if (object.kind == "overlay") {
+    virt::Domain domain = host.domain(object.domain);
+    if (domain && virt::is_active(domain.get())) {
+      const auto facts = virt::domain_facts(domain.get());
+      if (facts && facts->disk_path == object.name) {
+        std::string error;
+        if (!virt::commit_and_pivot(domain.get(), "vda", 60, error)) {
+          did = "could not commit snapshot overlay back into the disk of " + object.domain + ": " +
+                error;
+          return false;
+        }
+        did = "committed overlay back into " + object.domain + "'s disk; ";
+      }
+    }
+    if (!virt::delete_volume_at(host, object.name)) {
+      did += "could not delete overlay " + object.name + ": " + virt::last_error();
+      return false;
+    }
+    did += "deleted overlay " + object.name;
+    return true;
+  }
+  if (object.kind == "domain") {
+    virt::Domain domain = host.domain(object.name);
+    if (!domain) {
+      did = "domain " + object.name + " already gone";
+      return true;
+    }
+    char uuid[VIR_UUID_STRING_BUFLEN] = {};
+    virDomainGetUUIDString(domain.get(), uuid);
+    if (!object.uuid.empty() && object.uuid != uuid) {
+      did = "domain " + object.name + " has another UUID than the one this run made: left alone";
+      return true;
+    }
+    if (virt::is_active(domain.get())) virDomainDestroy(domain.get());
+    if (virDomainUndefineFlags(domain.get(), 0) < 0 && host.domain(object.name)) {
+      did = "could not undefine domain " + object.name + ": " + virt::last_error();
+      return false;
+    }
+    did = "destroyed and undefined domain " + object.name;
+    return true;
+  }
+  if (object.kind == "volume") {
+    if (!virt::delete_volume(host, object.name)) {
+      did = "could not delete volume " + object.name + ": " + virt::last_error();
+      return false;
+    }
+    did = "deleted volume " + object.name;
+    return true;
+  }
+  did = "unknown journal object kind '" + object.kind + "'";
+  return false;
+}
+
+}  // namespace
+
+CleanupReport cleanup_journal(const std::string& dir) {
+  CleanupReport report;
+  std::vector<JournalObject> leftovers = journal_leftovers(dir);
+  // Overlays first (they may be under a running source), then domains, then volumes.
+  auto rank = [](const JournalObject& o) {
+    return o.kind == "overlay" ? 0 : o.kind == "domain" ? 1 : 2;
+  };
+  std::stable_sort(leftovers.begin(), leftovers.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  Journal journal(dir);
+  std::map<std::string, std::unique_ptr<virt::Connection>> hosts;
+  for (const JournalObject& object : leftovers) {
+    auto& host = hosts[object.uri];
+    if (!host) {
+      std::string error;
+      host = virt::Connection::open(object.uri, error);
+      if (!host) {
+        report.unreachable = true;
+        report.problems.push_back(object.host + ": cannot connect to " + object.uri + " (" + error +
+                                  "): " + object.kind + " " + object.name + " remains");
+        continue;
+      }
+    }
+    if (!host) continue;
+    std::string did;
+    if (undo(*host, object, did)) {
+      journal.removed(object);
+      ++report.removed;
+      report.lines.push_back(object.host + ": " + did);
+    } else {
+      report.problems.push_back(object.host + ": " + did);
+    }
+  }
+  return report;
+}
+
+}  // namespace firedrill

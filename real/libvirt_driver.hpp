@@ -1,0 +1,74 @@
+// The libvirt backend: runs one realized scenario with the FailoverEngine against real
+// libvirt hosts (the lab of real/lab/, or qemu+ssh:// hosts), executing the engine's
+// commands with real QEMU guests and reporting how they ended on a monotonic clock.
+//
+// What it does with each command (no policy here; the engine decides):
+//   SeedReplica / StartTransfer  external disk-only snapshot of the running source (or the
+//       disk as it is, when the domain is off), the frozen base streamed with
+//       virStorageVolDownload -> virStorageVolUpload into a new volume on the target host
+//       (the recovery point, fdrp-RUN-VM-ASOFms.img), active block commit with pivot,
+//       overlay deleted. A whole-disk copy each cycle (the lab's disks are small).
+//   PrunePoint      deletes that recovery point volume.
+//   StartRestore    clones the point into fdi-RUN-INSTANCE.img and defines the instance from
+//       the source's captured definition: interface on the mapped network, fd.ip (Re-IP)
+//       and fd.name on the kernel command line.
+//   StartBoot       virDomainCreate, then waits for the guest's own READY console line;
+//       BootEnded.data_as_of_s = when the newest record on the booted disk was written.
+//       Refuses (ok=false) when a copy named like the VM runs on another reachable host and
+//       the instance is not a test instance (split brain).
+//   StartShutdown   ACPI power button, destroy after a timeout. PowerOff: destroy.
+//   DeleteInstance  destroy, undefine, delete its volume (only objects this run created).
+//   InjectFailure   host/site: SIGKILL the lab host's libvirtd and QEMU processes (only
+//       lab hosts; elsewhere the host's plan VMs are destroyed instead and a note says so);
+//       vm: destroy; datastore: destroy the VMs on it; link: transfers between its sites fail.
+//   CorruptData     tells the guest (console line CORRUPT) to start the lab's ransomware.
+// Sources: a plan VM must run on its plan host as a lab-style guest (kernel boot with fd.*
+// on the command line); when no domain of that name exists and the lab guest is cached,
+// the run provisions it (and removes it at the end).
+//
+// Every object created is journaled in OUT/journal.jsonl before it is created; at the end
+// of the run they are removed unless `keep`; `firedrill cleanup OUT` removes whatever a
+// killed run left (real/journal.hpp). Evidence: OUT/libvirt.json and OUT/consoles/.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/model.hpp"
+#include "engine/outcome.hpp"
+
+namespace firedrill {
+
+struct RealRunOptions {
+  // Plan host name -> libvirt URI (from --hosts-file); a plan host's own `libvirt` field is
+  // used when the host is not listed here.
+  std::map<std::string, std::string> host_uris;
+  std::string out_dir;   // journal, evidence and console logs go here (created)
+  bool verbose = false;  // one line per command and per completion on stderr
+  bool keep = false;     // leave what the run created (for inspection); cleanup removes it
+  // Directory holding the lab guest's vmlinuz and initrd.img, used to provision missing
+  // source VMs. Empty: the newest build under $FIREDRILL_LAB_CACHE or
+  // /var/cache/firedrill-lab; none found: missing sources are an error.
+  std::string guest_dir;
+};
+
+struct RealRunResult {
+  std::optional<Outcome> outcome;  // set when the scenario ran to its end
+  // When there is no outcome: 2 bad input or a refused start (leftovers of an earlier run,
+  // a missing source, no URI for a host), 3 a host could not be reached.
+  int exit_status = 0;
+  std::string error;               // why there is no outcome
+  std::vector<std::string> notes;  // things the operator should know (also in libvirt.json)
+};
+
+// Runs `realized` (engine/model.hpp: realize()) to its end on the libvirt hosts. Blocks for
+// about the scenario's duration plus setup (provisioning and seeding).
+RealRunResult run_libvirt(const Scenario& realized, const RealRunOptions& options);
+
+// Folder and leftovers helpers for the command line: objects an earlier run in `out_dir`
+// created and did not remove (empty when none).
+std::vector<std::string> describe_leftovers(const std::string& out_dir);
+
+}  // namespace firedrill

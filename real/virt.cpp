@@ -1,0 +1,298 @@
+// libvirt helpers: event loop, connections, volumes, volume streaming, block commit.
+#include "real/virt.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace firedrill::virt {
+
+namespace {
+
+void ignore_error(void*, virErrorPtr) {}
+
+std::once_flag event_loop_once;
+
+// The text between `open` and `close` after position `from`, or "".
+std::string between(const std::string& text, const std::string& open, const std::string& close,
+                    std::size_t from = 0) {
+  const auto start = text.find(open, from);
+  if (start == std::string::npos) return "";
+  const auto end = text.find(close, start + open.size());
+  if (end == std::string::npos) return "";
+  return text.substr(start + open.size(), end - start - open.size());
+}
+
+std::string xml_unescape(std::string text) {
+  const std::pair<const char*, const char*> entities[] = {
+      {"&apos;", "'"}, {"&quot;", "\""}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
+  for (const auto& [entity, plain] : entities) {
+    for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
+      text.replace(at, std::char_traits<char>::length(entity), plain);
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+void start_event_loop() {
+  std::call_once(event_loop_once, [] {
+    virSetErrorFunc(nullptr, ignore_error);
+    virEventRegisterDefaultImpl();
+    // A periodic timer keeps the loop turning even with nothing to watch.
+    virEventAddTimeout(
+        500, [](int, void*) {}, nullptr, nullptr);
+    std::thread([] {
+      for (;;) {
+        if (virEventRunDefaultImpl() < 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }).detach();
+  });
+}
+
+std::string last_error() {
+  const char* message = virGetLastErrorMessage();
+  return message ? message : "";
+}
+
+struct Connection::CloseState {
+  std::mutex mutex;
+  std::function<void()> on_close;
+  bool closing = false;
+};
+
+void Connection::close_callback(virConnectPtr, int, void* opaque) {
+  auto* state = static_cast<std::shared_ptr<CloseState>*>(opaque);
+  std::function<void()> callback;
+  {
+    std::lock_guard<std::mutex> lock((*state)->mutex);
+    if ((*state)->closing) return;
+    callback = (*state)->on_close;
+  }
+  if (callback) callback();
+}
+
+std::unique_ptr<Connection> Connection::open(const std::string& uri, std::string& error,
+                                             std::function<void()> on_close) {
+  start_event_loop();
+  std::unique_ptr<Connection> connection(new Connection());
+  connection->uri_ = uri;
+  connection->conn_ = virConnectOpen(uri.c_str());
+  if (!connection->conn_) {
+    error = last_error();
+    if (error.empty()) error = "cannot connect";
+    return nullptr;
+  }
+  virConnSetErrorFunc(connection->conn_, nullptr, ignore_error);
+  virConnectSetKeepAlive(connection->conn_, 1, 3);  // a dead peer shows within ~4 s
+  connection->close_state_ = std::make_shared<CloseState>();
+  connection->close_state_->on_close = std::move(on_close);
+  virConnectRegisterCloseCallback(
+      connection->conn_, close_callback, new std::shared_ptr<CloseState>(connection->close_state_),
+      [](void* opaque) { delete static_cast<std::shared_ptr<CloseState>*>(opaque); });
+  return connection;
+}
+
+Connection::~Connection() {
+  if (!conn_) return;
+  {
+    std::lock_guard<std::mutex> lock(close_state_->mutex);
+    close_state_->closing = true;
+  }
+  virConnectUnregisterCloseCallback(conn_, close_callback);
+  virConnectClose(conn_);
+}
+
+bool Connection::alive() const {
+  return conn_ && virConnectIsAlive(conn_) == 1;
+}
+
+Domain Connection::domain(const std::string& name) const {
+  return Domain(virDomainLookupByName(conn_, name.c_str()));
+}
+
+Pool Connection::pool() const {
+  Pool pool(virStoragePoolLookupByName(conn_, kPool));
+  if (pool) virStoragePoolRefresh(pool.get(), 0);
+  return pool;
+}
+
+Vol Connection::volume(const std::string& name) const {
+  Pool pool(virStoragePoolLookupByName(conn_, kPool));
+  if (!pool) return nullptr;
+  Vol volume(virStorageVolLookupByName(pool.get(), name.c_str()));
+  if (!volume) {  // maybe created behind libvirt's back (snapshot overlays): refresh, retry
+    virStoragePoolRefresh(pool.get(), 0);
+    volume.reset(virStorageVolLookupByName(pool.get(), name.c_str()));
+  }
+  return volume;
+}
+
+std::optional<DomainFacts> domain_facts(virDomainPtr domain, bool inactive) {
+  char* raw = virDomainGetXMLDesc(domain, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+  if (!raw) return std::nullopt;
+  const std::string xml = raw;
+  free(raw);
+  DomainFacts facts;
+  const auto disk = xml.find("device='disk'");
+  if (disk != std::string::npos) {
+    const std::string block = xml.substr(disk, xml.find("</disk>", disk) - disk);
+    facts.disk_path = xml_unescape(between(block, "<source file='", "'"));
+    facts.disk_format = between(block, "type='", "'", block.find("<driver"));
+  }
+  facts.kernel = xml_unescape(between(xml, "<kernel>", "</kernel>"));
+  facts.initrd = xml_unescape(between(xml, "<initrd>", "</initrd>"));
+  facts.cmdline = xml_unescape(between(xml, "<cmdline>", "</cmdline>"));
+  const auto interface = xml.find("<interface type='network'");
+  if (interface != std::string::npos) {
+    facts.network = xml_unescape(between(xml, "<source network='", "'", interface));
+  }
+  const std::string memory = between(xml, "<memory unit='KiB'>", "</memory>");
+  if (!memory.empty()) facts.memory_KiB = std::stol(memory);
+  const auto vcpu = xml.find("<vcpu");
+  if (vcpu != std::string::npos) {
+    const std::string count = between(xml, ">", "</vcpu>", vcpu);
+    if (!count.empty()) facts.vcpus = std::stoi(count);
+  }
+  return facts;
+}
+
+bool is_active(virDomainPtr domain) {
+  return virDomainIsActive(domain) == 1;
+}
+
+long long volume_capacity(virStorageVolPtr volume) {
+  virStorageVolInfo info;
+  if (virStorageVolGetInfo(volume, &info) < 0) return -1;
+  return static_cast<long long>(info.capacity);
+}
+
+Vol create_volume(const Connection& host, const std::string& name, unsigned long long capacity_B) {
+  Pool pool = host.pool();
+  if (!pool) return nullptr;
+  const std::string xml = "<volume><name>" + name + "</name><capacity unit='B'>" +
+                          std::to_string(capacity_B) +
+                          "</capacity><target><format type='raw'/></target></volume>";
+  return Vol(virStorageVolCreateXML(pool.get(), xml.c_str(), 0));
+}
+
+Vol clone_volume(const Connection& host, const std::string& name, virStorageVolPtr from) {
+  Pool pool = host.pool();
+  if (!pool) return nullptr;
+  const long long capacity = volume_capacity(from);
+  if (capacity < 0) return nullptr;
+  const std::string xml = "<volume><name>" + name + "</name><capacity unit='B'>" +
+                          std::to_string(capacity) +
+                          "</capacity><target><format type='raw'/></target></volume>";
+  return Vol(virStorageVolCreateXMLFrom(pool.get(), xml.c_str(), from, 0));
+}
+
+std::string volume_path(virStorageVolPtr volume) {
+  char* path = virStorageVolGetPath(volume);
+  if (!path) return "";
+  std::string result = path;
+  free(path);
+  return result;
+}
+
+bool delete_volume(const Connection& host, const std::string& name) {
+  Vol volume = host.volume(name);
+  if (!volume) return true;
+  return virStorageVolDelete(volume.get(), 0) == 0;
+}
+
+bool delete_volume_at(const Connection& host, const std::string& path) {
+  Pool pool = host.pool();  // refreshed: files made by snapshots become volumes
+  Vol volume(virStorageVolLookupByPath(host.get(), path.c_str()));
+  if (!volume) return true;
+  return virStorageVolDelete(volume.get(), 0) == 0;
+}
+
+long long copy_volume(const Connection& source_host, virStorageVolPtr source,
+                      const Connection& target_host, virStorageVolPtr target, std::string& error,
+                      const std::function<bool()>& cancelled) {
+  const long long capacity = volume_capacity(source);
+  if (capacity < 0) {
+    error = "cannot read the source volume: " + last_error();
+    return -1;
+  }
+  Stream down(virStreamNew(source_host.get(), 0));
+  Stream up(virStreamNew(target_host.get(), 0));
+  if (!down || !up) {
+    error = "cannot open streams: " + last_error();
+    return -1;
+  }
+  if (virStorageVolDownload(source, down.get(), 0, 0, 0) < 0) {
+    error = "download failed: " + last_error();
+    return -1;
+  }
+  if (virStorageVolUpload(target, up.get(), 0, static_cast<unsigned long long>(capacity), 0) < 0) {
+    error = "upload failed: " + last_error();
+    virStreamAbort(down.get());
+    return -1;
+  }
+  std::vector<char> buffer(1 << 20);
+  long long copied = 0;
+  for (;;) {
+    if (cancelled && cancelled()) {
+      error = "cancelled";
+      virStreamAbort(down.get());
+      virStreamAbort(up.get());
+      return -1;
+    }
+    const int got = virStreamRecv(down.get(), buffer.data(), buffer.size());
+    if (got < 0) {
+      error = "reading from " + source_host.uri() + " failed: " + last_error();
+      virStreamAbort(up.get());
+      return -1;
+    }
+    if (got == 0) break;
+    for (int offset = 0; offset < got;) {
+      const int sent = virStreamSend(up.get(), buffer.data() + offset, got - offset);
+      if (sent < 0) {
+        error = "writing to " + target_host.uri() + " failed: " + last_error();
+        virStreamAbort(down.get());
+        return -1;
+      }
+      offset += sent;
+    }
+    copied += got;
+  }
+  if (virStreamFinish(down.get()) < 0 || virStreamFinish(up.get()) < 0) {
+    error = "finishing the copy failed: " + last_error();
+    return -1;
+  }
+  return copied;
+}
+
+bool commit_and_pivot(virDomainPtr domain, const std::string& disk, double timeout_s,
+                      std::string& error) {
+  if (virDomainBlockCommit(domain, disk.c_str(), nullptr, nullptr, 0,
+                           VIR_DOMAIN_BLOCK_COMMIT_ACTIVE) < 0) {
+    error = "block commit failed: " + last_error();
+    return false;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    virDomainBlockJobInfo info;
+    const int job = virDomainGetBlockJobInfo(domain, disk.c_str(), &info, 0);
+    if (job < 0) {
+      error = "block commit: " + last_error();
+      return false;
+    }
+    if (job == 1 && info.end > 0 && info.cur == info.end &&
+        virDomainBlockJobAbort(domain, disk.c_str(), VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT) == 0) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  error = "block commit did not become ready in time";
+  virDomainBlockJobAbort(domain, disk.c_str(), 0);
+  return false;
+}
+
+}  // namespace firedrill::virt

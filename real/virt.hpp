@@ -1,0 +1,110 @@
+// Thin RAII helpers over the libvirt C API, shared by the driver and `firedrill cleanup`:
+// the process-wide event loop, connections with keepalive and a close callback, owning
+// handles, and the storage operations the driver needs (volumes in the pool "firedrill",
+// streaming a volume from one host to another). libvirt errors are thread-local: every
+// helper that fails returns false / nullptr and last_error() tells why.
+#pragma once
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace firedrill::virt {
+
+inline constexpr const char* kPool = "firedrill";  // the storage pool every host must have
+
+// Registers the default event implementation, silences libvirt's stderr output and starts
+// the thread that runs the event loop (keepalive, close callbacks). Idempotent; the thread
+// lives until the process ends.
+void start_event_loop();
+
+// The message of the calling thread's last libvirt error ("" when none).
+std::string last_error();
+
+struct DomainDeleter {
+  void operator()(virDomainPtr p) const { virDomainFree(p); }
+};
+struct PoolDeleter {
+  void operator()(virStoragePoolPtr p) const { virStoragePoolFree(p); }
+};
+struct VolDeleter {
+  void operator()(virStorageVolPtr p) const { virStorageVolFree(p); }
+};
+struct StreamDeleter {
+  void operator()(virStreamPtr p) const { virStreamFree(p); }
+};
+using Domain = std::unique_ptr<virDomain, DomainDeleter>;
+using Pool = std::unique_ptr<virStoragePool, PoolDeleter>;
+using Vol = std::unique_ptr<virStorageVol, VolDeleter>;
+using Stream = std::unique_ptr<virStream, StreamDeleter>;
+
+// One libvirt connection with keepalive (dead peers are noticed within a few seconds) and a
+// close callback. Thread-safe as libvirt connections are.
+class Connection {
+ public:
+  // Opens `uri`; on failure returns nullptr and sets `error`. `on_close` runs on the event
+  // loop thread when the connection drops for any reason other than close().
+  static std::unique_ptr<Connection> open(const std::string& uri, std::string& error,
+                                          std::function<void()> on_close = {});
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  virConnectPtr get() const { return conn_; }
+  const std::string& uri() const { return uri_; }
+  bool alive() const;
+
+  Domain domain(const std::string& name) const;  // nullptr when absent
+  Pool pool() const;                             // the pool "firedrill", refreshed
+  Vol volume(const std::string& name) const;     // in the pool "firedrill"; nullptr when absent
+
+ private:
+  Connection() = default;
+  static void close_callback(virConnectPtr, int reason, void* opaque);
+  virConnectPtr conn_ = nullptr;
+  std::string uri_;
+  struct CloseState;
+  std::shared_ptr<CloseState> close_state_;
+};
+
+// Facts about a domain's XML that the driver needs (first disk, kernel boot, console).
+struct DomainFacts {
+  std::string disk_path;    // the first <disk device='disk'> source file
+  std::string disk_format;  // its driver type ("raw", "qcow2")
+  std::string kernel, initrd, cmdline;
+  std::string network;  // first interface's source network
+  long memory_KiB = 0;
+  int vcpus = 1;
+};
+std::optional<DomainFacts> domain_facts(virDomainPtr domain, bool inactive = false);
+
+bool is_active(virDomainPtr domain);
+// Capacity in bytes, or -1.
+long long volume_capacity(virStorageVolPtr volume);
+// Creates a raw volume `name` of `capacity_B` in the pool "firedrill".
+Vol create_volume(const Connection& host, const std::string& name, unsigned long long capacity_B);
+// Creates `name` as a copy of `from` inside the same pool.
+Vol clone_volume(const Connection& host, const std::string& name, virStorageVolPtr from);
+std::string volume_path(virStorageVolPtr volume);
+// Deletes a volume in the pool "firedrill" by name / by path (after refreshing the pool);
+// true when it is gone (also when it was not there).
+bool delete_volume(const Connection& host, const std::string& name);
+bool delete_volume_at(const Connection& host, const std::string& path);
+
+// Streams the whole of `source` (on its host) into `target` (on another host) with
+// virStorageVolDownload -> virStorageVolUpload. Returns the bytes copied, or -1 with
+// `error` set. `cancelled` is polled between chunks.
+long long copy_volume(const Connection& source_host, virStorageVolPtr source,
+                      const Connection& target_host, virStorageVolPtr target, std::string& error,
+                      const std::function<bool()>& cancelled = {});
+
+// Active block commit of the top image of `disk` into its base, then pivot; waits up to
+// timeout_s. True on success.
+bool commit_and_pivot(virDomainPtr domain, const std::string& disk, double timeout_s,
+                      std::string& error);
+
+}  // namespace firedrill::virt
