@@ -1,0 +1,94 @@
+// The table `firedrill run` prints after each scenario.
+#include "app/run_summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace firedrill::app {
+
+std::string human_duration(std::optional<double> seconds) {
+  if (!seconds) return "-";
+  const double s = *seconds;
+  char text[64];
+  if (s < 1.0 && s > 0.0) {
+    std::snprintf(text, sizeof text, "%.0fms", s * 1000.0);
+  } else if (s < 60.0) {
+    std::snprintf(text, sizeof text, "%.4gs", s);
+  } else if (s < 3600.0) {
+    const long total = std::lround(s);
+    std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
+  } else {
+    const long total = std::lround(s);
+    std::snprintf(text, sizeof text, "%ldh%02ldm%02lds", total / 3600, (total % 3600) / 60,
+                  total % 60);
+  }
+  return text;
+}
+
+namespace {
+
+std::string against(std::optional<double> achieved, std::optional<double> objective,
+                    std::optional<bool> met) {
+  std::string text = human_duration(achieved);
+  if (objective) {
+    text += " / " + human_duration(objective);
+    if (met) text += *met ? " ok" : " MISSED";
+  }
+  return text;
+}
+
+std::string pad(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
+}
+
+}  // namespace
+
+std::string run_summary(const Scenario& scenario, const Outcome& outcome,
+                        const std::string& backend) {
+  std::ostringstream out;
+  out << scenario.name << " (plan " << scenario.plan.name << ", backend " << backend << ", seed "
+      << scenario.seed << ")";
+  if (outcome.incident_time_s) out << ": incident at " << human_duration(outcome.incident_time_s);
+  out << "\n";
+  const std::vector<std::string> header = {"VM", "OUTCOME",         "MECHANISM",
+                                           "ON", "RTO / OBJECTIVE", "RPO / OBJECTIVE"};
+  std::vector<std::vector<std::string>> rows = {header};
+  for (const VmResult& vm : outcome.vms) {
+    rows.push_back({vm.name, to_string(vm.outcome),
+                    vm.outcome == VmOutcome::unaffected ? "-" : to_string(vm.mechanism),
+                    vm.recovered_on.empty() ? "-" : vm.recovered_on,
+                    against(vm.rto_s, vm.objective_rto_s, vm.rto_met),
+                    against(vm.rpo_s, vm.objective_rpo_s, vm.rpo_met)});
+  }
+  std::vector<std::size_t> widths(header.size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size() + 2);
+  }
+  for (const auto& row : rows) {
+    out << "  ";
+    for (std::size_t c = 0; c < row.size(); ++c) out << pad(row[c], widths[c]);
+    out << "\n";
+  }
+  for (const VmResult& vm : outcome.vms) {
+    if (!vm.reason.empty()) out << "  " << vm.name << ": " << vm.reason << "\n";
+    if (vm.failback) {
+      out << "  " << vm.name << ": failback " << vm.failback->outcome << ", RTO "
+          << human_duration(vm.failback->rto_s) << ", RPO " << human_duration(vm.failback->rpo_s)
+          << (vm.failback->reason.empty() ? "" : " (" + vm.failback->reason + ")") << "\n";
+    }
+  }
+  if (outcome.production_untouched) {
+    out << "  production untouched by the test: " << (*outcome.production_untouched ? "yes" : "NO")
+        << "\n";
+  }
+  const Summary& s = outcome.summary;
+  out << "  objectives " << (s.objectives_met ? "met" : "MISSED") << "; " << s.recovered
+      << " recovered, " << s.failed << " failed, " << s.lost << " lost, " << s.unaffected
+      << " unaffected; worst RTO " << human_duration(s.rto_s) << ", worst RPO "
+      << human_duration(s.rpo_s) << "\n";
+  return out.str();
+}
+
+}  // namespace firedrill::app

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# firedrill's developer entry point. On a fresh Debian 12 machine:
+#   ./dev.sh demo       install what is missing, build, run the site-outage scenario
+#   ./dev.sh test       install what is missing (the real-host lab too), build, run every test
+#   ./dev.sh sanitize   the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   ./dev.sh build      install the build dependencies and build only
+# Dependencies come from Debian packages only (apt-get), as root, through sudo, or -- when
+# neither works -- the exact apt-get line is printed for you to run.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev nlohmann-json3-dev
+                libboost-program-options-dev libgtest-dev libsqlite3-dev)
+# The real-host lab (real/lab/lab), the HTML rendering test and the fuzz target.
+TEST_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+               iptables dnsmasq-base busybox-static linux-image-cloud-amd64 cpio
+               chromium python3 clang libclang-rt-14-dev)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+missing_packages() {
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+      printf '%s\n' "$package"
+  done
+}
+
+install_packages() {
+  local missing
+  mapfile -t missing < <(missing_packages "$@")
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  local apt=(apt-get install -y --no-install-recommends "${missing[@]}")
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive "${apt[@]}"
+  else
+    echo "firedrill: missing Debian packages; run as root:" >&2
+    echo "  apt-get update && ${apt[*]}" >&2
+    exit 1
+  fi
+}
+
+build() {  # build DIR [cmake args...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
+
+run_tests() {  # run_tests DIR [ctest args...]
+  local dir=$1
+  shift
+  ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" "$@"
+}
+
+case "${1:-}" in
+  demo)
+    install_packages "${BUILD_PACKAGES[@]}"
+    build build
+    log "running scenarios/site-outage.json on the simulator"
+    build/firedrill run scenarios/site-outage.json
+    ;;
+  build)
+    install_packages "${BUILD_PACKAGES[@]}"
+    build build
+    ;;
+  test)
+    install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build build
+    run_tests build
+    ;;
+  sanitize)
+    install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build build-sanitize -DFIREDRILL_SANITIZE=ON
+    # The lab suite (label real) drives real QEMU guests; it runs once, in `test`.
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-sanitize -LE real
+    ;;
+  *)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
