@@ -1,0 +1,33 @@
+// The drawings of report.html, each an inline <svg> string (see svg.hpp), and the CSS that
+// styles them. Internal to reports/.
+#pragma once
+
+#include <string>
+
+#include "engine/model.hpp"
+#include "engine/outcome.hpp"
+
+namespace firedrill::reports {
+
+// Gantt-style timeline: a row of plan-wide steps (failure, detection, operator wait...),
+// then a row per VM with its steps, its replication cycles and recovery points, and the
+// RTO and RPO spans; a dashed line marks the incident.
+std::string timeline_svg(const Scenario& scenario, const Outcome& outcome);
+// HTML legend of the timeline's step kinds and marks.
+std::string timeline_legend_html();
+// Sites with their hosts and VMs, the links between sites, the replication jobs.
+std::string topology_svg(const Plan& plan);
+// The start order: VMs left to right in the order they may start (priority groups and
+// depends_on), an arrow from each dependency to its dependent.
+std::string start_order_svg(const Plan& plan);
+// The stylesheet shared by report.html and the trend report (no external resources).
+const char* report_css();
+
+}  // namespace firedrill::reports
+
+namespace firedrill::reports {
+
+// "45s", or "normal(mean 45s, sd 10s)" for a distribution that was not realized.
+std::string describe_duration(const DurationSpec& spec);
+
+}  // namespace firedrill::reports

@@ -1,0 +1,216 @@
+// report.html and the trend report: self-contained (no script, no external resource),
+// well-formed (parsed as XML, every inline SVG too), the right content, and rendered by
+// headless Chromium to a PNG and a PDF without a single console message. Chromium is
+// required: without it the test fails (.ci/run installs Debian's `chromium`).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "reports/history.hpp"
+#include "reports/report.hpp"
+#include "tests/reports/samples.hpp"
+#include "tests/reports/support.hpp"
+
+namespace firedrill::testing {
+namespace {
+
+std::string html_of(const Sample& sample) {
+  return reports::render_report_html(sample.scenario, sample.outcome, sample.context);
+}
+
+// Everything a page could fetch from elsewhere: scripts, links, images, imports, URLs.
+void expect_self_contained(const std::string& html) {
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("@font-face"), std::string::npos);
+  // The only "http" allowed is the SVG namespace name, which is never fetched.
+  const std::regex url(R"(https?://)");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), url); it != std::sregex_iterator();
+       ++it) {
+    EXPECT_EQ(
+        html.compare(static_cast<std::size_t>(it->position()), 26, "http://www.w3.org/2000/svg"), 0)
+        << "external URL at offset " << it->position() << ": "
+        << html.substr(static_cast<std::size_t>(it->position()), 60);
+  }
+}
+
+void expect_well_formed(const std::string& path) {
+  const CommandResult check = run_command("python3 " + shell_quote(source_path("check_xml.py")) +
+                                          " html " + shell_quote(path));
+  EXPECT_EQ(check.exit_status, 0) << check.output;
+}
+
+struct Rendered {
+  std::string png, pdf;
+};
+
+// Renders `html_path` with headless Chromium to a PNG and a PDF next to it; fails the test
+// on a missing chromium, a non-zero exit, a missing output or any console message.
+Rendered render_with_chromium(const std::string& html_path, int height) {
+  const CommandResult which = run_command("command -v chromium");
+  EXPECT_EQ(which.exit_status, 0)
+      << "chromium is not installed: the report.html rendering test needs Debian's `chromium` "
+         "package (apt-get install chromium); .ci/run installs it";
+  if (which.exit_status != 0) return {};
+  const std::string base = html_path.substr(0, html_path.size() - 5);
+  Rendered rendered{base + ".png", base + ".pdf"};
+  const std::string profile =
+      std::filesystem::path(html_path).parent_path().string() + "/chromium-profile";
+  const std::string common =
+      "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --disable-sync --no-first-run --disable-extensions "
+      "--enable-logging=stderr --v=0 --user-data-dir=" +
+      shell_quote(profile) + " ";
+  const std::string url = shell_quote("file://" + std::filesystem::absolute(html_path).string());
+  const CommandResult png =
+      run_command(common + "--window-size=1280," + std::to_string(height) +
+                  " --hide-scrollbars --screenshot=" + shell_quote(rendered.png) + " " + url);
+  const CommandResult pdf = run_command(
+      common + "--no-pdf-header-footer --print-to-pdf=" + shell_quote(rendered.pdf) + " " + url);
+  for (const CommandResult* result : {&png, &pdf}) {
+    EXPECT_EQ(result->exit_status, 0) << result->output;
+    for (const char* bad : {":CONSOLE", "Uncaught", "Failed to load resource", "net::ERR_"}) {
+      EXPECT_EQ(result->output.find(bad), std::string::npos)
+          << "chromium reported '" << bad << "' for " << html_path << ":\n"
+          << result->output;
+    }
+  }
+  EXPECT_TRUE(std::filesystem::exists(rendered.png) &&
+              std::filesystem::file_size(rendered.png) > 20000)
+      << "no or tiny screenshot " << rendered.png;
+  EXPECT_TRUE(std::filesystem::exists(rendered.pdf) &&
+              std::filesystem::file_size(rendered.pdf) > 5000)
+      << "no or tiny PDF " << rendered.pdf;
+  if (std::filesystem::exists(rendered.png)) {
+    EXPECT_EQ(read_file(rendered.png).substr(0, 8), std::string("\x89PNG\r\n\x1a\n"));
+  }
+  if (std::filesystem::exists(rendered.pdf)) {
+    EXPECT_EQ(read_file(rendered.pdf).substr(0, 5), "%PDF-");
+  }
+  return rendered;
+}
+
+std::vector<reports::HistoryRun> sample_history() {
+  std::vector<reports::HistoryRun> runs;
+  const char* dates[] = {"2026-01-05T02:00:00Z", "2026-02-02T02:00:00Z", "2026-03-02T02:00:00Z",
+                         "2026-04-06T02:00:00Z", "2026-05-04T02:00:00Z"};
+  for (int i = 0; i < 5; ++i) {
+    Sample sample = i % 2 == 0 ? test_drill_real_sample() : site_outage_sample();
+    if (i % 2 == 0) sample.context.prediction.reset();
+    for (VmResult& vm : sample.outcome.vms) {
+      if (vm.rto_s) vm.rto_s = *vm.rto_s * (1.0 + 0.15 * i);
+      if (vm.rto_s && vm.objective_rto_s) vm.rto_met = *vm.rto_s <= *vm.objective_rto_s;
+    }
+    reports::HistoryRun run;
+    run.id = i + 1;
+    run.recorded_utc = dates[i];
+    run.started_utc = dates[i];
+    run.scenario = sample.scenario.name;
+    run.plan = sample.scenario.plan.name;
+    run.kind = reports::drill_kind(sample.scenario);
+    run.backend = sample.context.backend;
+    run.seed = sample.scenario.seed;
+    run.exit_status = exit_status(sample.outcome);
+    run.objectives_met = sample.outcome.summary.objectives_met;
+    run.recovered = sample.outcome.summary.recovered;
+    run.lost = sample.outcome.summary.lost;
+    run.unaffected = sample.outcome.summary.unaffected;
+    run.rto_s = sample.outcome.summary.rto_s;
+    run.rpo_s = sample.outcome.summary.rpo_s;
+    run.report_json = reports::render_report_json(sample.scenario, sample.outcome, sample.context);
+    run.row_sha256 = std::string(64, 'a');
+    runs.push_back(run);
+  }
+  return runs;
+}
+
+TEST(ReportHtml, IsSelfContainedAndWellFormed) {
+  for (const Sample& sample : {site_outage_sample(), test_drill_real_sample(), quiet_sample()}) {
+    const std::string html = html_of(sample);
+    expect_self_contained(html);
+    const std::string path = output_dir("html-" + sample.scenario.name) + "/report.html";
+    write_file(path, html);
+    expect_well_formed(path);
+  }
+}
+
+TEST(ReportHtml, ShowsVerdictTableTimelinePlanAndEvidence) {
+  const std::string html = html_of(site_outage_sample());
+  EXPECT_NE(html.find("\u2718 FAIL"), std::string::npos);
+  EXPECT_NE(html.find("3 objectives missed, 1 VM(s) not recovered"), std::string::npos);
+  EXPECT_NE(html.find("\u2718 MISSED by 35s"), std::string::npos);          // web's RTO
+  EXPECT_NE(html.find("\u2718 MISSED by 5m"), std::string::npos);           // web's RPO
+  EXPECT_NE(html.find("\u2714 met (7m 15s to spare)"), std::string::npos);  // db's RTO
+  EXPECT_NE(html.find("t=1h 45m (T \u2212 15m)"), std::string::npos);       // recovery point
+  EXPECT_NE(html.find("id=\"timeline\""), std::string::npos);
+  EXPECT_NE(html.find("RTO 8m 35s"), std::string::npos);
+  EXPECT_NE(html.find("RPO 15m"), std::string::npos);
+  EXPECT_NE(html.find("recovery point restored from"), std::string::npos);
+  EXPECT_NE(html.find("id=\"topology\""), std::string::npos);
+  EXPECT_NE(html.find("app depends on db"), std::string::npos);
+  EXPECT_NE(html.find("scenarios/three-tier.plan.json"), std::string::npos);
+  EXPECT_NE(html.find("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+            std::string::npos);
+  EXPECT_NE(html.find("2026-11-24T21:00:00Z"), std::string::npos);
+  EXPECT_NE(html.find("firedrill run scenarios/site-outage.json --backend sim --seed 1"),
+            std::string::npos);
+}
+
+TEST(ReportHtml, RealRunShowsPredictionAndRedactsCredentials) {
+  const std::string html = html_of(test_drill_real_sample());
+  EXPECT_NE(html.find("\u2714 PASS"), std::string::npos);
+  EXPECT_NE(html.find("Production untouched by the test: <span class=\"pass\">\u2714 yes"),
+            std::string::npos);
+  EXPECT_NE(html.find("Measured against predicted"), std::string::npos);
+  EXPECT_EQ(html.find("s3cret"), std::string::npos);
+  EXPECT_EQ(html.find("lab_key"), std::string::npos);
+  EXPECT_NE(html.find("qemu+ssh://admin:REDACTED@esx1.lab/system?keyfile=REDACTED&amp;no_verify=1"),
+            std::string::npos);
+  EXPECT_NE(html.find("qemu:///system?socket=/run/lab/dr1/libvirt-sock"), std::string::npos);
+}
+
+TEST(ReportHtml, RendersInHeadlessChromiumToPngAndPdfWithoutConsoleErrors) {
+  for (const Sample& sample : {site_outage_sample(), test_drill_real_sample()}) {
+    const std::string path = output_dir("chromium-" + sample.scenario.name) + "/report.html";
+    write_file(path, html_of(sample));
+    render_with_chromium(path, 2600);
+  }
+}
+
+TEST(ReportHtml, ChromiumCheckCatchesConsoleErrors) {
+  // The console check above must be able to fail: a page with a script error trips it.
+  const CommandResult which = run_command("command -v chromium");
+  ASSERT_EQ(which.exit_status, 0) << "chromium is not installed (apt-get install chromium)";
+  const std::string dir = output_dir("chromium-self-check");
+  write_file(dir + "/bad.html",
+             "<!DOCTYPE html><html><body><p>x</p><script>console.error('boom');</script>"
+             "</body></html>");
+  const CommandResult result = run_command(
+      "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --disable-sync --no-first-run --enable-logging=stderr --v=0 "
+      "--user-data-dir=" +
+      shell_quote(dir + "/profile") + " --screenshot=" + shell_quote(dir + "/bad.png") + " " +
+      shell_quote("file://" + dir + "/bad.html"));
+  EXPECT_NE(result.output.find(":CONSOLE"), std::string::npos) << result.output;
+}
+
+TEST(TrendHtml, IsSelfContainedWellFormedAndRenders) {
+  const std::vector<reports::HistoryRun> runs = sample_history();
+  const std::string html = reports::history_trend_html(runs, "plan three-tier");
+  expect_self_contained(html);
+  EXPECT_NE(html.find("id=\"test-failovers\""), std::string::npos);
+  EXPECT_NE(html.find("2026-03-02T02:00:00Z"), std::string::npos);
+  EXPECT_NE(html.find("RTO of web over time"), std::string::npos);
+  EXPECT_NE(html.find("3 of 5 runs met every objective"), std::string::npos);
+  const std::string path = output_dir("trend") + "/trend.html";
+  write_file(path, html);
+  expect_well_formed(path);
+  render_with_chromium(path, 2400);
+}
+
+}  // namespace
+}  // namespace firedrill::testing
