@@ -1,0 +1,446 @@
+// The SimGrid driver (driver.hpp): a controller actor runs the engine's loop of
+// engine/commands.hpp on the simulated clock; daemon "watch" actors await activities.
+#include "sim/driver.hpp"
+
+#include <simgrid/Exception.hpp>
+#include <simgrid/s4u.hpp>
+
+#include <cmath>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "engine/engine.hpp"
+#include "sim/platform.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace firedrill::sim {
+
+namespace {
+
+// Times closer than this (seconds) are the same instant: a timer is due when the clock is
+// within kEpsilon of it (SimGrid's clock and the engine's arithmetic may differ by an ulp).
+constexpr double kEpsilon = 1e-9;
+// The loop's bound: far more iterations than any run needs (each iteration handles at least
+// one timer or one activity end), so a broken engine cannot spin forever.
+constexpr long kMaxIterations = 200'000'000;
+
+enum class Kind { transfer, restore, boot, shutdown };
+
+struct Report {
+  ActivityId id = 0;
+  Kind kind = Kind::transfer;
+  bool ok = true;
+  std::string detail;
+};
+
+struct Pending {
+  Kind kind = Kind::transfer;
+  sg4::ActivityPtr activity;  // null for timers and immediate completions
+  std::string host;           // boot/shutdown/restore: where; transfer: the source
+  std::string target_host;    // transfer only
+  double end_s = 0.0;         // shutdown timers
+};
+
+DriverEvent to_event(const Report& report) {
+  switch (report.kind) {
+    case Kind::transfer:
+      return TransferEnded{report.id, report.ok, report.detail};
+    case Kind::restore:
+      return RestoreEnded{report.id, report.ok, report.detail};
+    case Kind::boot:
+      return BootEnded{report.id, report.ok, report.detail, std::nullopt};
+    case Kind::shutdown:
+      return ShutdownEnded{report.id, report.ok, report.detail};
+  }
+  return TransferEnded{report.id, false, "unknown activity"};
+}
+
+const char* kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::transfer:
+      return "transfer";
+    case Kind::restore:
+      return "restore";
+    case Kind::boot:
+      return "boot";
+    case Kind::shutdown:
+      return "shutdown";
+  }
+  return "?";
+}
+
+class Driver {
+ public:
+  Driver(const Scenario& scenario, const SimPlatform& platform, bool verbose, DriverStats* stats)
+      : engine_(scenario),
+        platform_(platform),
+        verbose_(verbose),
+        stats_(stats),
+        mutex_(sg4::Mutex::create()),
+        wakeup_(sg4::ConditionVariable::create()) {}
+
+  void run();
+  Outcome outcome() const { return engine_.outcome(); }
+  const std::string& error() const { return error_; }
+
+ private:
+  void execute(const std::vector<Command>& commands);
+  void carry_out(const Command& command);
+  void start_transfer(const StartTransfer& command);
+  void start_boot(const StartBoot& command);
+  void start_shutdown(const StartShutdown& command);
+  void start_restore(const StartRestore& command);
+  void cancel(ActivityId id);
+  void set_failed(const std::string& kind, const std::string& target, bool failed);
+  void set_host(const std::string& host, const std::string& cause, bool failed);
+  void set_link(const std::string& link, const std::string& cause, bool failed);
+
+  void watch(ActivityId id, Kind kind, sg4::ActivityPtr activity);
+  void finish_now(ActivityId id, Kind kind, bool ok, std::string detail);
+  void deliver(Report report);
+  bool wait_for_news();
+  std::optional<double> next_deadline() const;
+  std::string why_down(const std::string& source, const std::string& target) const;
+  sg4::Host* host(const std::string& name) const;
+  void note(const std::string& line) const;
+
+  FailoverEngine engine_;
+  const SimPlatform& platform_;
+  bool verbose_;
+  DriverStats* stats_;
+  sg4::MutexPtr mutex_;
+  sg4::ConditionVariablePtr wakeup_;
+  std::deque<Report> ready_;                                // ended, not yet told to the engine
+  std::unordered_map<ActivityId, Pending> pending_;         // started, not reported, not cancelled
+  std::multimap<double, ActivityId> timers_;                // shutdowns: end time -> id
+  long in_simgrid_ = 0;                                     // watched activities still running
+  std::map<std::string, std::set<std::string>> host_down_;  // host -> failures holding it off
+  std::map<std::string, std::set<std::string>> link_down_;  // plan link -> failures
+  double now_ = 0.0;
+  std::string error_;
+};
+
+sg4::Host* Driver::host(const std::string& name) const {
+  auto it = platform_.hosts.find(name);
+  return it == platform_.hosts.end() ? nullptr : it->second;
+}
+
+void Driver::note(const std::string& line) const {
+  if (verbose_) std::cerr << "[" << sg4::Engine::get_clock() << "] " << line << "\n";
+}
+
+void Driver::run() {
+  execute(engine_.setup());
+  if (stats_) stats_->engine_calls += 2;
+  execute(engine_.advance(0.0));
+  for (long iteration = 0; !engine_.finished(); ++iteration) {
+    if (iteration >= kMaxIterations) {
+      error_ = "the driving loop reached its bound of " + std::to_string(kMaxIterations) +
+               " iterations at t=" + std::to_string(now_);
+      break;
+    }
+    if (!wait_for_news()) {
+      error_ = "the engine is not finished but waits for nothing (t=" + std::to_string(now_) + ")";
+      break;
+    }
+    now_ = std::max(now_, sg4::Engine::get_clock());
+    while (!timers_.empty() && timers_.begin()->first <= now_ + kEpsilon) {
+      const ActivityId id = timers_.begin()->second;
+      timers_.erase(timers_.begin());
+      ready_.push_back(Report{id, Kind::shutdown, true, ""});
+    }
+    const std::optional<double> timeout = engine_.poll_timeout();
+    if (timeout && *timeout <= now_ + kEpsilon) {
+      now_ = std::max(now_, *timeout);
+      if (stats_) ++stats_->engine_calls;
+      execute(engine_.advance(now_));
+    }
+    std::deque<Report> batch;
+    {
+      std::unique_lock lock(*mutex_);
+      batch.swap(ready_);
+    }
+    for (Report& report : batch) {
+      auto it = pending_.find(report.id);
+      if (it == pending_.end()) continue;  // cancelled meanwhile: never reported
+      pending_.erase(it);
+      note(std::string(kind_name(report.kind)) + "#" + std::to_string(report.id) + " ended " +
+           (report.ok ? "ok" : "failed: " + report.detail));
+      if (stats_) ++stats_->engine_calls;
+      execute(engine_.handle(to_event(report), now_));
+      if (engine_.finished()) break;
+    }
+  }
+  // Whatever still runs is abandoned with the run; cancel it so its watchers end.
+  for (auto& [id, pending] : pending_) {
+    if (pending.activity) pending.activity->cancel();
+  }
+  pending_.clear();
+}
+
+std::optional<double> Driver::next_deadline() const {
+  std::optional<double> deadline = engine_.poll_timeout();
+  if (!timers_.empty() && (!deadline || timers_.begin()->first < *deadline)) {
+    deadline = timers_.begin()->first;
+  }
+  return deadline;
+}
+
+// Blocks until an activity ended or the next deadline passed. False when nothing could
+// ever wake the controller (no deadline and nothing running).
+bool Driver::wait_for_news() {
+  const std::optional<double> deadline = next_deadline();
+  std::unique_lock lock(*mutex_);
+  while (ready_.empty()) {
+    if (deadline) {
+      if (*deadline <= sg4::Engine::get_clock() + kEpsilon) return true;
+      if (wakeup_->wait_until(lock, *deadline) == std::cv_status::timeout) return true;
+    } else {
+      if (in_simgrid_ == 0) return false;
+      wakeup_->wait(lock);
+    }
+  }
+  return true;
+}
+
+void Driver::deliver(Report report) {
+  std::unique_lock lock(*mutex_);
+  ready_.push_back(std::move(report));
+  wakeup_->notify_one();
+}
+
+void Driver::finish_now(ActivityId id, Kind kind, bool ok, std::string detail) {
+  pending_[id] = Pending{kind, nullptr, "", "", now_};
+  ready_.push_back(Report{id, kind, ok, std::move(detail)});
+}
+
+// A daemon actor on the controller host awaits `activity` and reports how it ended; it
+// keeps the activity alive until then.
+void Driver::watch(ActivityId id, Kind kind, sg4::ActivityPtr activity) {
+  ++in_simgrid_;
+  sg4::Actor::create("watch", platform_.controller, [this, id, kind, activity] {
+    sg4::Actor::self()->daemonize();
+    Report report{id, kind, true, ""};
+    try {
+      activity->wait();
+    } catch (const simgrid::CancelException&) {
+      --in_simgrid_;
+      return;  // cancelled by the engine (or at the end of the run): never reported
+    } catch (const simgrid::HostFailureException&) {
+      report.ok = false;
+    } catch (const simgrid::NetworkFailureException&) {
+      report.ok = false;
+    } catch (const simgrid::TimeoutException&) {
+      report.ok = false;
+    }
+    --in_simgrid_;
+    if (!report.ok) {
+      const Pending* pending = nullptr;
+      if (auto it = pending_.find(id); it != pending_.end()) pending = &it->second;
+      if (pending && kind == Kind::transfer) {
+        report.detail = why_down(pending->host, pending->target_host);
+        if (report.detail.empty()) report.detail = "network failure";
+      } else if (pending) {
+        report.detail = "host " + pending->host + " failed";
+      } else {
+        report.detail = "failed";
+      }
+    }
+    deliver(std::move(report));
+  });
+}
+
+// The first thing that is off between two hosts, said for a report; empty when the route
+// between them is up.
+std::string Driver::why_down(const std::string& source, const std::string& target) const {
+  for (const std::string& name : {source, target}) {
+    const sg4::Host* h = host(name);
+    if (h == nullptr) return "unknown host " + name;
+    if (!h->is_on()) return "host " + name + " is down";
+  }
+  const std::string& from = platform_.site_of_host.at(source);
+  const std::string& to = platform_.site_of_host.at(target);
+  if (from == to) return "";
+  auto route = platform_.routes.find({from, to});
+  if (route == platform_.routes.end()) return "no route from site " + from + " to site " + to;
+  for (const sg4::Link* link : route->second) {
+    if (!link->is_on()) return "link " + link->get_name() + " is down";
+  }
+  return "";
+}
+
+void Driver::execute(const std::vector<Command>& commands) {
+  for (const Command& command : commands) {
+    note(describe(command));
+    carry_out(command);
+  }
+}
+
+void Driver::carry_out(const Command& command) {
+  if (const auto* c = std::get_if<StartTransfer>(&command)) return start_transfer(*c);
+  if (const auto* c = std::get_if<CancelTransfer>(&command)) return cancel(c->id);
+  if (const auto* c = std::get_if<StartRestore>(&command)) return start_restore(*c);
+  if (const auto* c = std::get_if<StartBoot>(&command)) return start_boot(*c);
+  if (const auto* c = std::get_if<StartShutdown>(&command)) return start_shutdown(*c);
+  if (const auto* c = std::get_if<InjectFailure>(&command))
+    return set_failed(c->kind, c->target, true);
+  if (const auto* c = std::get_if<Repair>(&command)) return set_failed(c->kind, c->target, false);
+  // SeedReplica (done before t = 0), PrunePoint, PowerOff, DeleteInstance, CorruptData:
+  // bookkeeping of the engine, nothing to simulate.
+}
+
+void Driver::start_transfer(const StartTransfer& command) {
+  if (stats_) ++stats_->transfers_started;
+  const std::string down = why_down(command.source_host, command.target_host);
+  const bool same_site = host(command.source_host) && host(command.target_host) &&
+                         platform_.site_of_host.at(command.source_host) ==
+                             platform_.site_of_host.at(command.target_host);
+  if (!down.empty() || same_site) {
+    finish_now(command.id, Kind::transfer, down.empty(), down);
+    return;
+  }
+  const auto bytes = static_cast<std::uint64_t>(std::llround(std::max(0.0, command.bytes)));
+  sg4::CommPtr comm = sg4::Comm::sendto_init(host(command.source_host), host(command.target_host));
+  comm->set_payload_size(bytes);
+  comm->start();
+  pending_[command.id] =
+      Pending{Kind::transfer, comm, command.source_host, command.target_host, 0.0};
+  watch(command.id, Kind::transfer, comm);
+}
+
+void Driver::start_boot(const StartBoot& command) {
+  if (stats_) ++stats_->boots_started;
+  sg4::Host* target = host(command.host);
+  if (target == nullptr || !target->is_on()) {
+    finish_now(command.id, Kind::boot, false,
+               target ? "host " + command.host + " is down" : "unknown host " + command.host);
+    return;
+  }
+  const double flops =
+      std::max(0.0, command.boot_time_s) * platform_.speed_of_host.at(command.host);
+  sg4::ExecPtr exec = sg4::Exec::init();
+  exec->set_flops_amount(flops);
+  exec->set_host(target);
+  exec->start();
+  pending_[command.id] = Pending{Kind::boot, exec, command.host, "", 0.0};
+  watch(command.id, Kind::boot, exec);
+}
+
+void Driver::start_shutdown(const StartShutdown& command) {
+  sg4::Host* target = host(command.host);
+  if (target == nullptr || !target->is_on()) {
+    finish_now(command.id, Kind::shutdown, false,
+               target ? "host " + command.host + " is down" : "unknown host " + command.host);
+    return;
+  }
+  const double end_s = now_ + std::max(0.0, command.shutdown_time_s);
+  pending_[command.id] = Pending{Kind::shutdown, nullptr, command.host, "", end_s};
+  timers_.insert({end_s, command.id});
+}
+
+void Driver::start_restore(const StartRestore& command) {
+  sg4::Host* target = host(command.host);
+  if (target == nullptr || !target->is_on()) {
+    finish_now(command.id, Kind::restore, false,
+               target ? "host " + command.host + " is down" : "unknown host " + command.host);
+    return;
+  }
+  finish_now(command.id, Kind::restore, true, "");
+}
+
+void Driver::cancel(ActivityId id) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  sg4::ActivityPtr activity = it->second.activity;
+  pending_.erase(it);
+  if (activity) activity->cancel();
+}
+
+void Driver::set_failed(const std::string& kind, const std::string& target, bool failed) {
+  const std::string cause = kind + ":" + target;
+  if (kind == "host") {
+    set_host(target, cause, failed);
+  } else if (kind == "link") {
+    set_link(target, cause, failed);
+  } else if (kind == "site") {
+    if (auto hosts = platform_.hosts_of_site.find(target); hosts != platform_.hosts_of_site.end()) {
+      for (const std::string& name : hosts->second) set_host(name, cause, failed);
+    }
+    if (auto links = platform_.links_of_site.find(target); links != platform_.links_of_site.end()) {
+      for (const std::string& name : links->second) set_link(name, cause, failed);
+    }
+  }
+  // datastore, vm: nothing physical; the engine stops and restarts what they carry.
+}
+
+void Driver::set_host(const std::string& name, const std::string& cause, bool failed) {
+  sg4::Host* target = host(name);
+  if (target == nullptr) return;
+  std::set<std::string>& causes = host_down_[name];
+  const bool was_on = causes.empty();
+  if (failed) {
+    causes.insert(cause);
+  } else {
+    causes.erase(cause);
+  }
+  if (was_on && !causes.empty()) {
+    target->turn_off();  // fails the executions and communications it carries
+    for (auto timer = timers_.begin(); timer != timers_.end();) {
+      auto it = pending_.find(timer->second);
+      if (it != pending_.end() && it->second.host == name) {
+        ready_.push_back(Report{timer->second, Kind::shutdown, false, "host " + name + " failed"});
+        timer = timers_.erase(timer);
+      } else {
+        ++timer;
+      }
+    }
+  } else if (!was_on && causes.empty()) {
+    target->turn_on();
+  }
+}
+
+void Driver::set_link(const std::string& name, const std::string& cause, bool failed) {
+  auto links = platform_.links.find(name);
+  if (links == platform_.links.end()) return;
+  std::set<std::string>& causes = link_down_[name];
+  const bool was_on = causes.empty();
+  if (failed) {
+    causes.insert(cause);
+  } else {
+    causes.erase(cause);
+  }
+  for (sg4::Link* link : links->second) {
+    if (was_on && !causes.empty()) link->turn_off();
+    if (!was_on && causes.empty()) link->turn_on();
+  }
+}
+
+}  // namespace
+
+Outcome run_driver(const Scenario& realized, const std::vector<std::string>& simgrid_args,
+                   bool verbose, DriverStats* stats) {
+  std::vector<std::string> args{"firedrill"};
+  args.insert(args.end(), simgrid_args.begin(), simgrid_args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+  sg4::Engine simulation(&argc, argv.data());
+  const SimPlatform platform = build_platform(realized.plan);
+  Driver driver(realized, platform, verbose, stats);
+  sg4::Actor::create("controller", platform.controller, [&driver] { driver.run(); });
+  simulation.run();
+  if (!driver.error().empty()) {
+    throw std::runtime_error("scenario '" + realized.name + "' (seed " +
+                             std::to_string(realized.seed) + "): " + driver.error());
+  }
+  return driver.outcome();
+}
+
+}  // namespace firedrill::sim

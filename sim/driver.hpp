@@ -1,0 +1,39 @@
+// The SimGrid driver: carries out the FailoverEngine's commands as SimGrid activities and
+// reports how they ended, at the simulated time they ended. It adds no policy.
+//
+//   StartBoot      an execution of boot_time_s x speed flops on the target host, one core
+//                  at most, so n boots on c cores each progress at min(1, c/n)
+//   StartTransfer  a communication of `bytes` over the route between two sites (latency +
+//                  bytes / bandwidth alone, fair sharing otherwise); inside one site it is
+//                  free and instant (reported at once)
+//   StartShutdown  a timer of shutdown_time_s (fails if the host fails meanwhile)
+//   StartRestore   reported done at once
+//   CancelTransfer cancels the communication; it is never reported
+//   InjectFailure  host: turns the host off; site: every host and link of the site; link:
+//   / Repair       the link; datastore and vm: nothing physical (the engine already knows)
+//   the rest       nothing physical (SeedReplica is done before t = 0)
+//
+// Activities that a failure breaks (HostFailureException, NetworkFailureException) are
+// reported as ended with ok = false; one that cannot start (its host or a link of its route
+// is off, no route) is reported failed at once. Every activity is awaited by a small daemon
+// actor on the controller host, which never fails, so each is reported exactly once.
+#pragma once
+
+#include "engine/model.hpp"
+#include "engine/outcome.hpp"
+
+namespace firedrill::sim {
+
+struct DriverStats {
+  long transfers_started = 0;  // StartTransfer commands carried out
+  long boots_started = 0;
+  long engine_calls = 0;  // setup + advance + handle
+};
+
+// Builds the platform, runs `realized` under a fresh s4u::Engine until the FailoverEngine
+// finishes, and returns its outcome. `argv0_and_config` are SimGrid command-line options
+// ("--cfg=...", "--log=...") for the s4u::Engine. Call once per process.
+Outcome run_driver(const Scenario& realized, const std::vector<std::string>& simgrid_args,
+                   bool verbose, DriverStats* stats = nullptr);
+
+}  // namespace firedrill::sim

@@ -1,0 +1,113 @@
+// Builds the SimGrid platform of a plan (see platform.hpp for its shape).
+#include "sim/platform.hpp"
+
+#include <limits>
+#include <queue>
+#include <set>
+
+namespace sg4 = simgrid::s4u;
+
+namespace firedrill::sim {
+
+namespace {
+
+struct Hop {
+  const Link* link;
+  bool up;  // travelled from between[0] to between[1]
+};
+
+// Fewest links from `source` to every site, ties broken by total latency (Dijkstra on the
+// pair), returning for each reachable site the hops from `source`.
+std::map<std::string, std::vector<Hop>> paths_from(const Plan& plan, const std::string& source) {
+  using Cost = std::pair<int, double>;
+  std::map<std::string, Cost> best;
+  std::map<std::string, std::vector<Hop>> path;
+  using Item = std::pair<Cost, std::string>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
+  best[source] = {0, 0.0};
+  path[source] = {};
+  queue.push({{0, 0.0}, source});
+  std::set<std::string> done;
+  while (!queue.empty()) {
+    auto [cost, site] = queue.top();
+    queue.pop();
+    if (!done.insert(site).second) continue;
+    for (const Link& link : plan.links) {
+      for (int end = 0; end < 2; ++end) {
+        if (link.between[end] != site) continue;
+        const std::string& next = link.between[1 - end];
+        const Cost next_cost{cost.first + 1, cost.second + link.latency_s};
+        auto known = best.find(next);
+        if (known != best.end() && !(next_cost < known->second)) continue;
+        best[next] = next_cost;
+        path[next] = path[site];
+        path[next].push_back(Hop{&link, end == 0});
+        queue.push({next_cost, next});
+      }
+    }
+  }
+  return path;
+}
+
+}  // namespace
+
+SimPlatform build_platform(const Plan& plan) {
+  SimPlatform platform;
+  sg4::NetZone* root = sg4::create_full_zone("firedrill");
+
+  std::map<std::string, std::pair<sg4::NetZone*, simgrid::kernel::routing::NetPoint*>> site_zone;
+  for (const Site& site : plan.sites) {
+    sg4::NetZone* zone = sg4::create_star_zone("site:" + site.name);
+    zone->set_parent(root);
+    for (const Host& host : site.hosts) {
+      sg4::Host* created = zone->create_host(host.name, host.speed_flops);
+      created->set_core_count(host.cores);
+      created->seal();
+      platform.hosts[host.name] = created;
+      platform.site_of_host[host.name] = site.name;
+      platform.speed_of_host[host.name] = host.speed_flops;
+      platform.hosts_of_site[site.name].push_back(host.name);
+    }
+    auto* gateway = zone->create_router("firedrill:gateway:" + site.name);
+    zone->seal();
+    site_zone[site.name] = {zone, gateway};
+  }
+
+  sg4::NetZone* control = sg4::create_star_zone("firedrill:control");
+  control->set_parent(root);
+  platform.controller = control->create_host("firedrill:controller", 1e9);
+  platform.controller->seal();
+  control->seal();
+
+  for (const Link& link : plan.links) {
+    sg4::SplitDuplexLink* duplex = root->create_split_duplex_link(link.name, link.bandwidth_Bps);
+    duplex->set_latency(link.latency_s);
+    duplex->seal();
+    platform.links[link.name] = {duplex->get_link_up(), duplex->get_link_down()};
+    platform.links_of_site[link.between[0]].push_back(link.name);
+    if (link.between[1] != link.between[0])
+      platform.links_of_site[link.between[1]].push_back(link.name);
+  }
+
+  for (const Site& source : plan.sites) {
+    for (const auto& [target, hops] : paths_from(plan, source.name)) {
+      if (target == source.name) continue;
+      std::vector<sg4::LinkInRoute> route;
+      std::vector<sg4::Link*> directed;
+      for (const Hop& hop : hops) {
+        sg4::Link* link = platform.links.at(hop.link->name)[hop.up ? 0 : 1];
+        directed.push_back(link);
+        route.emplace_back(link);
+      }
+      const auto& [from_zone, from_gateway] = site_zone.at(source.name);
+      const auto& [to_zone, to_gateway] = site_zone.at(target);
+      root->add_route(from_zone->get_netpoint(), to_zone->get_netpoint(), from_gateway, to_gateway,
+                      route, false);
+      platform.routes[{source.name, target}] = std::move(directed);
+    }
+  }
+  root->seal();
+  return platform;
+}
+
+}  // namespace firedrill::sim

@@ -1,0 +1,95 @@
+// outcome_json: every field of an Outcome survives to_json / from_json exactly.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "engine/outcome_json.hpp"
+
+namespace firedrill {
+namespace {
+
+Outcome sample() {
+  Outcome o;
+  o.incident_time_s = 7200.1;
+  o.end_s = 21600;
+  VmResult v;
+  v.name = "db";
+  v.outcome = VmOutcome::recovered;
+  v.mechanism = Mechanism::replica;
+  v.recovered_on = "dr1";
+  v.instance = "db";
+  v.network = "dr-net";
+  v.ip = "10.1.0.11";
+  v.rto_s = 465.0 + 1.0 / 3.0;
+  v.rpo_s = 0.1 + 0.2;
+  v.recovery_point_s = 6600;
+  v.incident_s = 7200;
+  v.ready_s = 7665;
+  v.objective_rto_s = 900;
+  v.rto_met = true;
+  v.rpo_met = false;
+  v.reason = "";
+  v.incidents = {IncidentRecord{7200, "fail site primary", 7665},
+                 IncidentRecord{9000, "fail host dr1", std::nullopt}};
+  v.critical_path = {CriticalStep{"detection", "db", 60}, CriticalStep{"boot", "ad", 45}};
+  v.failback = FailbackResult{10000, 10100, 100, 0, "recovered", ""};
+  v.rpo_from_data_s = 599.9;
+  o.vms = {v, VmResult{}};
+  o.vms[1].name = "web";
+  o.vms[1].outcome = VmOutcome::lost;
+  o.vms[1].reason = "no recovery point";
+  o.timeline = {TimelineStep{"db", "boot", "dr1", 7605, 7665, "x"}};
+  o.transfers = {TransferRecord{"to-dr", "db", "replication", "esx1", "dr1", 900, 900, 907.22, 9e8,
+                                "completed"},
+                 TransferRecord{"to-dr", "db", "replication", "esx1", "dr1", 1800, 1800,
+                                std::nullopt, 1.0 / 7.0, "in_flight"}};
+  o.production_untouched = false;
+  o.summary.rto_s = 465;
+  o.summary.objectives_met = false;
+  o.summary.recovered = 1;
+  o.summary.lost = 1;
+  o.summary.transfers_completed = 8;
+  o.summary.ticks_skipped = 2;
+  return o;
+}
+
+TEST(OutcomeJson, RoundTripIsLossless) {
+  const Outcome o = sample();
+  const nlohmann::json j = outcome_to_json(o);
+  const Outcome back = outcome_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(outcome_to_json(back).dump(), j.dump());
+  EXPECT_EQ(back.vms[0].rto_s, o.vms[0].rto_s);  // bit for bit
+  EXPECT_EQ(back.vms[0].rpo_s, o.vms[0].rpo_s);
+  EXPECT_EQ(back.transfers[1].bytes, 1.0 / 7.0);
+  EXPECT_FALSE(back.transfers[1].end_s);
+  EXPECT_EQ(back.vms[0].incidents[1].cause, "fail host dr1");
+  EXPECT_FALSE(back.vms[0].incidents[1].recovered_at_s);
+  EXPECT_EQ(back.vms[0].failback->end_s, 10100);
+  EXPECT_FALSE(back.vms[1].failback);
+  EXPECT_EQ(back.vms[1].outcome, VmOutcome::lost);
+  EXPECT_EQ(back.vms[0].mechanism, Mechanism::replica);
+  EXPECT_EQ(back.production_untouched, std::optional<bool>(false));
+  EXPECT_EQ(back.summary.ticks_skipped, 2);
+}
+
+TEST(OutcomeJson, NonFiniteNumbersSurvive) {
+  Outcome o = sample();
+  o.end_s = std::numeric_limits<double>::infinity();
+  o.vms[0].rto_s = std::numeric_limits<double>::quiet_NaN();
+  const Outcome back = outcome_from_json(nlohmann::json::parse(outcome_to_json(o).dump()));
+  EXPECT_TRUE(std::isinf(back.end_s));
+  EXPECT_TRUE(std::isnan(*back.vms[0].rto_s));
+}
+
+TEST(OutcomeJson, MalformedInputThrows) {
+  nlohmann::json j = outcome_to_json(sample());
+  j["vms"][0]["outcome"] = "exploded";
+  EXPECT_THROW(outcome_from_json(j), std::invalid_argument);
+  j = outcome_to_json(sample());
+  j.erase("summary");
+  EXPECT_THROW(outcome_from_json(j), nlohmann::json::exception);
+}
+
+}  // namespace
+}  // namespace firedrill
