@@ -437,8 +437,25 @@ std::optional<double> read_duration(ReadContext& context, const Json& value,
   return read_quantity(context, value, path, sign, parse_duration_s, "duration", kDurationHint);
 }
 
+namespace {
+
+std::optional<DurationSpec> read_distribution(ReadContext& context, const Json& value,
+                                              const std::string& path, Sign sign);
+
+}  // namespace
+
 std::optional<DurationSpec> read_duration_spec(ReadContext& context, const Json& value,
                                                const std::string& path, Sign sign) {
+  const std::size_t errors_before = context.error_count();
+  std::optional<DurationSpec> spec = read_distribution(context, value, path, sign);
+  if (context.error_count() != errors_before) return std::nullopt;
+  return spec;
+}
+
+namespace {
+
+std::optional<DurationSpec> read_distribution(ReadContext& context, const Json& value,
+                                              const std::string& path, Sign sign) {
   if (!value.is_object()) {
     const std::optional<double> seconds =
         read_quantity(context, value, path, sign, parse_duration_s, "duration",
@@ -512,6 +529,8 @@ std::optional<DurationSpec> read_duration_spec(ReadContext& context, const Json&
                     did_you_mean(*kind, {"normal", "uniform", "lognormal", "exponential"}));
   return std::nullopt;
 }
+
+}  // namespace
 
 std::optional<double> read_size(ReadContext& context, const Json& value, const std::string& path,
                                 Sign sign) {

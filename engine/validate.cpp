@@ -484,9 +484,10 @@ class PlanChecker {
         if (!target_known || !hosts_.count(vm.host)) continue;
         const std::string source_site = site_of_host(vm.host);
         if (source_site == target_site) {
-          error(path + ".target_host",
-                "replication target " + named(job.target_host) + " sits on VM " + named(name) +
-                    "'s own site " + named(source_site) + ": a replica must be at another site");
+          error(path + ".target_host", "replication target " + named(job.target_host) +
+                                           " is at site " + named(source_site) + ", where VM " +
+                                           named(name) +
+                                           " runs: a replica must be at another site");
         } else if (!linked(source_site, target_site) &&
                    reported_routes.insert(source_site).second) {
           error(path + ".target_host", "no link connects site " + named(source_site) + " to site " +
@@ -599,11 +600,11 @@ class PlanChecker {
       if (ip_in_subnet(new_ip, landing->subnet)) continue;
       if (rule_index) {
         error(json_path_index(recovery_path("re_ip"), *rule_index),
-              "Re-IP maps VM " + named(vm.name) + "'s address " + vm.ip + " to " + new_ip +
+              "Re-IP maps the address " + vm.ip + " of VM " + named(vm.name) + " to " + new_ip +
                   ", outside network " + named(landing->name) + " (" + landing->subnet + ")");
       } else {
-        error(vm_path(i) + ".ip", "no Re-IP rule matches VM " + named(vm.name) + "'s address " +
-                                      vm.ip + ", which lies outside network " +
+        error(vm_path(i) + ".ip", "no Re-IP rule matches the address of VM " + named(vm.name) +
+                                      ", " + vm.ip + ", which lies outside network " +
                                       named(landing->name) + " (" + landing->subnet +
                                       ") at the recovery site");
       }
