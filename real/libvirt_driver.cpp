@@ -1034,9 +1034,12 @@ void LibvirtRun::finish(RealRunResult& result) {
   if (!options_.keep) {
     const CleanupReport report = cleanup_journal(options_.out_dir);
     log("cleanup: removed " + std::to_string(report.removed) + " objects");
-    for (const auto& problem : report.problems) {
-      note("left behind (run `firedrill cleanup " + options_.out_dir +
-           "` once it is reachable): " + problem);
+    if (!report.problems.empty()) {
+      std::string what;
+      for (const auto& problem : report.problems) what += "\n    " + problem;
+      note(std::to_string(report.problems.size()) +
+           " object(s) left behind; run `firedrill cleanup " + options_.out_dir +
+           "` once their hosts are reachable again:" + what);
     }
   } else {
     note("kept what the run created; `firedrill cleanup " + options_.out_dir + "` removes it");
