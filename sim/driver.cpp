@@ -101,7 +101,14 @@ class Driver {
   void set_host(const std::string& host, const std::string& cause, bool failed);
   void set_link(const std::string& link, const std::string& cause, bool failed);
 
+  struct Job {
+    ActivityId id = 0;
+    Kind kind = Kind::transfer;
+    sg4::ActivityPtr activity;
+  };
   void watch(ActivityId id, Kind kind, sg4::ActivityPtr activity);
+  void watcher();
+  void await(const Job& job);
   void finish_now(ActivityId id, Kind kind, bool ok, std::string detail);
   void deliver(Report report);
   bool wait_for_news();
@@ -116,10 +123,13 @@ class Driver {
   DriverStats* stats_;
   sg4::MutexPtr mutex_;
   sg4::ConditionVariablePtr wakeup_;
-  std::deque<Report> ready_;                                // ended, not yet told to the engine
-  std::unordered_map<ActivityId, Pending> pending_;         // started, not reported, not cancelled
-  std::multimap<double, ActivityId> timers_;                // shutdowns: end time -> id
-  long in_simgrid_ = 0;                                     // watched activities still running
+  std::deque<Report> ready_;                         // ended, not yet told to the engine
+  std::unordered_map<ActivityId, Pending> pending_;  // started, not reported, not cancelled
+  std::multimap<double, ActivityId> timers_;         // shutdowns: end time -> id
+  long in_simgrid_ = 0;                              // watched activities still running
+  std::deque<Job> jobs_;                             // handed to watchers, not yet taken
+  sg4::SemaphorePtr jobs_ready_ = sg4::Semaphore::create(0);
+  int idle_watchers_ = 0;  // watchers waiting for a job that no job is promised to
   std::map<std::string, std::set<std::string>> host_down_;  // host -> failures holding it off
   std::map<std::string, std::set<std::string>> link_down_;  // plan link -> failures
   double now_ = 0.0;
@@ -220,40 +230,59 @@ void Driver::finish_now(ActivityId id, Kind kind, bool ok, std::string detail) {
   ready_.push_back(Report{id, kind, ok, std::move(detail)});
 }
 
-// A daemon actor on the controller host awaits `activity` and reports how it ended; it
-// keeps the activity alive until then.
+// Hands `activity` to an idle watcher, a daemon actor on the controller host that awaits it,
+// reports how it ended and waits for the next one; a new watcher is made only when every
+// watcher is busy, so the pool grows to the peak number of activities in flight (making an
+// actor per activity spent most of the run allocating and freeing stacks).
 void Driver::watch(ActivityId id, Kind kind, sg4::ActivityPtr activity) {
   ++in_simgrid_;
-  sg4::Actor::create("watch", platform_.controller, [this, id, kind, activity] {
-    sg4::Actor::self()->daemonize();
-    Report report{id, kind, true, ""};
-    try {
-      activity->wait();
-    } catch (const simgrid::CancelException&) {
-      --in_simgrid_;
-      return;  // cancelled by the engine (or at the end of the run): never reported
-    } catch (const simgrid::HostFailureException&) {
-      report.ok = false;
-    } catch (const simgrid::NetworkFailureException&) {
-      report.ok = false;
-    } catch (const simgrid::TimeoutException&) {
-      report.ok = false;
-    }
+  jobs_.push_back(Job{id, kind, std::move(activity)});
+  if (idle_watchers_ > 0) {
+    --idle_watchers_;
+  } else {
+    sg4::Actor::create("watcher", platform_.controller, [this] { watcher(); });
+  }
+  jobs_ready_->release();
+}
+
+void Driver::watcher() {
+  sg4::Actor::self()->daemonize();
+  for (;;) {
+    jobs_ready_->acquire();
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    await(job);
+    ++idle_watchers_;
+  }
+}
+
+void Driver::await(const Job& job) {
+  Report report{job.id, job.kind, true, ""};
+  try {
+    job.activity->wait();
+  } catch (const simgrid::CancelException&) {
     --in_simgrid_;
-    if (!report.ok) {
-      const Pending* pending = nullptr;
-      if (auto it = pending_.find(id); it != pending_.end()) pending = &it->second;
-      if (pending && kind == Kind::transfer) {
-        report.detail = why_down(pending->host, pending->target_host);
-        if (report.detail.empty()) report.detail = "network failure";
-      } else if (pending) {
-        report.detail = "host " + pending->host + " failed";
-      } else {
-        report.detail = "failed";
-      }
+    return;  // cancelled by the engine (or at the end of the run): never reported
+  } catch (const simgrid::HostFailureException&) {
+    report.ok = false;
+  } catch (const simgrid::NetworkFailureException&) {
+    report.ok = false;
+  } catch (const simgrid::TimeoutException&) {
+    report.ok = false;
+  }
+  --in_simgrid_;
+  if (!report.ok) {
+    auto it = pending_.find(job.id);
+    if (it != pending_.end() && job.kind == Kind::transfer) {
+      report.detail = why_down(it->second.host, it->second.target_host);
+      if (report.detail.empty()) report.detail = "network failure";
+    } else if (it != pending_.end()) {
+      report.detail = "host " + it->second.host + " failed";
+    } else {
+      report.detail = "failed";
     }
-    deliver(std::move(report));
-  });
+  }
+  deliver(std::move(report));
 }
 
 // The first thing that is off between two hosts, said for a report; empty when the route

@@ -1,0 +1,142 @@
+// The scale benchmark of issue 4: for each N, a generated plan of N VMs on N/20 hosts
+// (scale_plan.hpp) replicates every 15 minutes for 24 h, loses its primary site, and fails
+// over completely, in the SimGrid simulator. Prints wall time, peak memory, transfers
+// simulated and simulated seconds per wall second. Each N runs in a process of its own.
+//
+//   bench_scale [--vms 1000,5000,10000] [--hosts M] [--seed S] [--classes]
+//               [--json FILE]   (write the generated scenario for `firedrill run`, no run)
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench/scale/scale_plan.hpp"
+#include "engine/outcome_json.hpp"
+#include "engine/validate.hpp"
+#include "sim/driver.hpp"
+#include "sim/simulate.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Runs one size in this (fresh) process and prints one result line.
+int run_one(const firedrill::bench::ScaleOptions& options) {
+  using namespace firedrill;
+  const auto start = Clock::now();
+  const Scenario scenario = bench::scale_scenario(options);
+  for (const Diagnostic& d : validate(scenario)) {
+    if (d.severity == Diagnostic::Severity::error) {
+      std::cerr << "generated scenario is invalid: " << d.render() << "\n";
+      return 2;
+    }
+  }
+  const double generate_s = seconds_since(start);
+  const auto simulate_start = Clock::now();
+  sim::DriverStats stats;
+  SimOptions sim_options;
+  const std::vector<std::string> args{"--cfg=network/model:CM02", "--cfg=network/TCP-gamma:0",
+                                      "--cfg=network/crosstraffic:0", "--log=root.thres:critical"};
+  const Outcome outcome = sim::run_driver(scenario, args, false, &stats);
+  const double simulate_s = seconds_since(simulate_start);
+  const auto serialize_start = Clock::now();
+  const std::size_t json_bytes = outcome_to_json(outcome).dump().size();
+  const double serialize_s = seconds_since(serialize_start);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double peak_MiB = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+  std::printf(
+      "%6d %5d %9.2f %8.2f %8.2f %9.2f %8.2f %9.0f %9ld %9d %11.0f %9d %6d %6d %8.0f %8.0f %7.1f\n",
+      options.vms, options.hosts, seconds_since(start), cpu_s, generate_s, simulate_s, serialize_s,
+      peak_MiB, stats.transfers_started, outcome.summary.transfers_completed,
+      scenario.duration_s / simulate_s, outcome.summary.recovered, outcome.summary.failed,
+      outcome.summary.lost, outcome.summary.rto_s.value_or(-1), outcome.summary.rpo_s.value_or(-1),
+      static_cast<double>(json_bytes) / (1024.0 * 1024.0));
+  std::fflush(stdout);
+  return 0;
+}
+
+std::vector<int> parse_list(const std::string& text) {
+  std::vector<int> values;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) values.push_back(std::stoi(item));
+  return values;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<int> sizes{1000, 5000, 10000};
+  int hosts = 0;  // 0: N / 20
+  firedrill::bench::ScaleOptions options;
+  std::string json_file;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << arg << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--vms") {
+      sizes = parse_list(value());
+    } else if (arg == "--hosts") {
+      hosts = std::stoi(value());
+    } else if (arg == "--seed") {
+      options.seed = std::stoull(value());
+    } else if (arg == "--classes") {
+      options.rate_classes = true;
+    } else if (arg == "--json") {
+      json_file = value();
+    } else {
+      std::cerr << "usage: bench_scale [--vms N,...] [--hosts M] [--seed S] [--classes] "
+                   "[--json FILE]\n";
+      return 2;
+    }
+  }
+  if (!json_file.empty()) {
+    options.vms = sizes.at(0);
+    options.hosts = hosts > 0 ? hosts : std::max(2, options.vms / 20);
+    std::ofstream(json_file)
+        << firedrill::bench::scenario_json(firedrill::bench::scale_scenario(options)).dump(1)
+        << "\n";
+    return 0;
+  }
+  std::printf("# 24 h of %s replication every 15 min, then a primary-site outage; seed %llu\n",
+              options.rate_classes ? "class-rate" : "random-rate",
+              static_cast<unsigned long long>(options.seed));
+  std::printf("%6s %5s %9s %8s %8s %9s %8s %9s %9s %9s %11s %9s %6s %6s %8s %8s %7s\n", "vms",
+              "hosts", "wall_s", "cpu_s", "gen_s", "sim_s", "json_s", "peak_MiB", "transfers",
+              "completed", "simsec/s", "recovered", "failed", "lost", "max_rto", "max_rpo",
+              "json_MiB");
+  std::fflush(stdout);
+  int status = 0;
+  for (int n : sizes) {
+    options.vms = n;
+    options.hosts = hosts > 0 ? hosts : std::max(2, n / 20);
+    const pid_t pid = fork();  // SimGrid runs once per process
+    if (pid == 0) _exit(run_one(options));
+    int child_status = 0;
+    waitpid(pid, &child_status, 0);
+    if (!WIFEXITED(child_status) || WEXITSTATUS(child_status) != 0) {
+      std::fprintf(stderr, "N=%d: the run failed (status %d)\n", n, child_status);
+      status = 1;
+    }
+  }
+  return status;
+}
