@@ -175,6 +175,7 @@ class LibvirtRun {
   std::string point_key(const std::string& vm, const std::string& host, double as_of_s) const;
   std::string link_down_between(const std::string& a, const std::string& b) const;
   bool cancelled(ActivityId id) const;
+  std::mutex& domain_lock(const std::string& host, const std::string& domain);
   ConsoleWatcher* watch(HostState& host, virDomainPtr domain, const std::string& instance,
                         std::string& error);
   void finish(RealRunResult& result);
@@ -203,6 +204,9 @@ class LibvirtRun {
   std::map<std::string, std::string> vm_host_;  // vm -> host its production copy runs on
   std::map<std::pair<std::string, std::string>, std::unique_ptr<ConsoleWatcher>> consoles_;
   std::set<std::string> links_down_;
+  // One lock per (host, domain): a replication cycle (snapshot .. commit) and a shutdown of
+  // the same domain never overlap, nor do two cycles of it.
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<std::mutex>> domain_locks_;
   json evidence_boots_ = json::array();
   json evidence_transfers_ = json::array();
   json evidence_events_ = json::array();
@@ -244,6 +248,13 @@ void LibvirtRun::spawn(std::function<void()> work) {
 HostState* LibvirtRun::host(const std::string& name) {
   const auto found = hosts_.find(name);
   return found == hosts_.end() ? nullptr : found->second.get();
+}
+
+std::mutex& LibvirtRun::domain_lock(const std::string& host, const std::string& domain) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& slot = domain_locks_[{host, domain}];
+  if (!slot) slot = std::make_unique<std::mutex>();
+  return *slot;
 }
 
 bool LibvirtRun::cancelled(ActivityId id) const {
@@ -508,6 +519,7 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
     return false;
   }
   const double started = now();
+  std::lock_guard<std::mutex> domain_guard(domain_lock(source_name, instance));
   virt::Domain domain = source->conn->domain(instance);
   if (!domain) {
     detail = "no domain " + instance + " on " + source_name;
@@ -523,6 +535,12 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
     detail = "the disk of " + instance + " (" + facts->disk_path + ") is in no storage pool";
     return false;
   }
+  const bool live = virt::is_active(domain.get());
+  if (!live && facts->disk_format != "raw") {
+    detail = "the disk of the stopped " + instance + " is a snapshot overlay (" + facts->disk_path +
+             ") left by an interrupted cycle";
+    return false;
+  }
   const long long capacity = virt::volume_capacity(base.get());
   const std::string point = "fdrp-" + run_id_ + "-" + vm + "-" + ms_text(as_of_s) + ".img";
   const JournalObject point_object{"volume", target_name, target->uri, point, "", ""};
@@ -535,7 +553,6 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
     return false;
   }
   // Freeze the disk: an external disk-only snapshot sends new writes to an overlay.
-  const bool live = virt::is_active(domain.get());
   JournalObject overlay{"overlay", source_name, source->uri, "", instance, ""};
   if (live) {
     overlay.name = (fs::path(facts->disk_path).parent_path() /
@@ -792,6 +809,7 @@ ShutdownEnded LibvirtRun::shutdown(const StartShutdown& command) {
     return ended;
   }
   ended.ok = true;
+  std::lock_guard<std::mutex> domain_guard(domain_lock(command.host, command.instance));
   if (!virt::is_active(domain.get())) return ended;
   virDomainShutdownFlags(domain.get(), VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
   const auto deadline = std::chrono::steady_clock::now() +
