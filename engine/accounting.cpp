@@ -85,8 +85,9 @@ std::vector<CriticalStep> EngineState::critical_path(const Operation& op, int m)
   const Member* blocker = nullptr;
   if (member.blocker == Member::Blocker::dependency ||
       member.blocker == Member::Blocker::priority_group) {
-    for (const Member& other : op.members) {
-      if (other.vm == member.blocker_vm && other.stage == Member::Stage::ready &&
+    if (const auto it = op.member_of_vm.find(member.blocker_vm); it != op.member_of_vm.end()) {
+      const Member& other = op.members[it->second];
+      if (other.stage == Member::Stage::ready &&
           std::abs(other.ready_s - member.boot_start_s) < 1e-6 &&
           other.ready_s > member.prelude_end_s) {
         blocker = &other;

@@ -131,6 +131,8 @@ void EngineState::index_plan() {
       replica.target_host = host_index_.at(job.target_host);
       replica.points.push_back(RecoveryPoint{0.0, 0.0, false});  // seeded at t = 0
       vms_[replica.vm].replicas.push_back(static_cast<int>(replicas_.size()));
+      job_replicas_.resize(plan_.replication.size());
+      job_replicas_[j].push_back(static_cast<int>(replicas_.size()));
       replicas_.push_back(replica);
     }
   }
@@ -421,22 +423,22 @@ void EngineState::fail_datastore(int datastore, const std::string& cause) {
 }
 
 void EngineState::stop_instances_on_host(int host, const std::string& cause) {
+  // Copies booting, restoring or queued here (production or test) fail with their member.
+  for (std::size_t o = 0; o < operations_.size(); ++o) {
+    if (operations_[o].finished) continue;
+    for (std::size_t m = 0; m < operations_[o].members.size(); ++m) {
+      const Member& member = operations_[o].members[m];
+      if (member.target_host != host) continue;
+      if (member.stage == Member::Stage::booting || member.stage == Member::Stage::restoring ||
+          member.stage == Member::Stage::queued) {
+        member_failed(static_cast<int>(o), static_cast<int>(m),
+                      "host " + hosts_[host].host->name + " failed (" + cause + ")");
+      }
+    }
+  }
   for (std::size_t v = 0; v < vms_.size(); ++v) {
     VmState& vm = vms_[v];
     const bool production_here = vm.running && vm.current_host == host;
-    // Copies booting or restoring here (production or test) fail with their member.
-    for (std::size_t o = 0; o < operations_.size(); ++o) {
-      if (operations_[o].finished) continue;
-      for (std::size_t m = 0; m < operations_[o].members.size(); ++m) {
-        const Member& member = operations_[o].members[m];
-        if (member.vm != static_cast<int>(v) || member.target_host != host) continue;
-        if (member.stage == Member::Stage::booting || member.stage == Member::Stage::restoring ||
-            member.stage == Member::Stage::queued) {
-          member_failed(static_cast<int>(o), static_cast<int>(m),
-                        "host " + hosts_[host].host->name + " failed (" + cause + ")");
-        }
-      }
-    }
     std::erase_if(vm.instances, [host](const InstanceState& i) { return i.host == host; });
     if (production_here) production_down(static_cast<int>(v), cause, /*data_damaged=*/false);
   }
@@ -450,12 +452,9 @@ void EngineState::production_down(int v, const std::string& cause, bool data_dam
   note_incident(v, now_s_, cause);
   // A VM in the middle of a planned move loses that move; it is routed like any other.
   if (vm.active_operation >= 0) {
-    Operation& op = operations_[vm.active_operation];
-    for (std::size_t m = 0; m < op.members.size(); ++m) {
-      if (op.members[m].vm == v && op.members[m].stage != Member::Stage::failed &&
-          op.members[m].stage != Member::Stage::ready) {
-        member_failed(vm.active_operation, static_cast<int>(m), "source failed: " + cause);
-      }
+    const Operation& op = operations_[vm.active_operation];
+    if (const auto it = op.member_of_vm.find(v); it != op.member_of_vm.end()) {
+      member_failed(vm.active_operation, it->second, "source failed: " + cause);
     }
   }
   route_down_vm(v, now_s_, cause);
@@ -515,8 +514,8 @@ void EngineState::on_restore_ended(const RestoreEnded& event) {
   }
   step(vms_[member.vm].vm->name, "restore", member.target_host, member.prelude_end_s, now_s_,
        member.instance);
-  member.stage = Member::Stage::queued;
   member.prelude_end_s = now_s_;
+  enqueue_boot(ref.operation, ref.member);
 }
 
 void EngineState::on_boot_ended(const BootEnded& event) {

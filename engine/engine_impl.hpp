@@ -4,6 +4,8 @@
 
 #include <deque>
 #include <functional>
+#include <set>
+#include <tuple>
 
 #include "engine/engine.hpp"
 #include "engine/engine_state.hpp"
@@ -77,7 +79,12 @@ class EngineState {
   void member_ready(int operation, int member, std::optional<double> data_as_of_s);
   void member_failed(int operation, int member, const std::string& reason, bool settles = true);
   void schedule_boots();
-  bool try_boot(int operation, int member);
+  enum class BootAttempt { booted, failed, blocked, capped };
+  BootAttempt try_boot(int operation, int member);
+  int add_member(int operation, const Member& member);
+  void member_done(int operation, int member);
+  void enqueue_boot(int operation, int member);
+  void wake_dependents(int vm);
   int place_on_site(int preferred_host, int site, double memory_B) const;
   void release_instance(int vm, const std::string& instance);
   bool place_member(int operation, int member, int host);
@@ -117,6 +124,11 @@ class EngineState {
   std::vector<ReplicaState> replicas_;
   std::deque<Operation> operations_;  // a deque: references stay valid as operations open
   int booting_count_ = 0;
+  // Queued members that may be able to boot, in start order: (priority, dependency rank,
+  // vm, operation, member). Members blocked by a dependency or a priority group leave the
+  // set and are put back by the event that may unblock them (member_done).
+  std::set<std::tuple<int, int, int, int, int>> boot_candidates_;
+  std::vector<std::vector<int>> job_replicas_;  // replica indices of each job
 
   std::vector<TimelineStep> timeline_;
   std::vector<TransferRecord> transfers_;

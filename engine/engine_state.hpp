@@ -8,6 +8,7 @@
 #include <queue>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/commands.hpp"
@@ -148,6 +149,11 @@ struct Operation {
   bool finished = false;
   // failback: phase 1 ships the DR changes home while the VMs run, phase 2 moves them.
   bool failback_moving = false;
+  // Indexes kept by EngineState::add_member / member_done, so that start order costs
+  // O(log n) per event instead of a scan of every member.
+  std::unordered_map<int, int> member_of_vm;
+  int pending_by_priority[6] = {0, 0, 0, 0, 0, 0};  // members not ready nor failed, by priority
+  int pending = 0;
 };
 
 struct ActivityRef {
@@ -156,6 +162,8 @@ struct ActivityRef {
   int operation = -1;  // -1: a periodic replication cycle
   int member = -1;
   int replica = -1;
+  int source_host = -1;  // transfers: the hosts at both ends
+  int target_host = -1;
 };
 
 }  // namespace firedrill

@@ -155,7 +155,7 @@ void EngineState::route_down_vm(int v, double incident_s, const std::string& cau
       member.instance = vm.vm->name;
       member.network = vm.result.network;
       member.ip = vm.result.ip;
-      operations_[o].members.push_back(member);
+      add_member(o, member);
       vm.active_operation = o;
       return;
     }
@@ -199,7 +199,7 @@ void EngineState::join_replica_failover(int v, double incident_s, const std::str
   member.vm = v;
   member.replica = primary_replica(v);
   member.instance = vms_[v].vm->name;
-  operations_[o].members.push_back(member);
+  add_member(o, member);
   vms_[v].active_operation = o;
 }
 
@@ -231,8 +231,8 @@ void EngineState::start_ha(int o) {
     }
     if (disk_ok && best >= 0) {
       place_member(o, m, best);
-      member.stage = Member::Stage::queued;
       member.prelude_end_s = now_s_;
+      enqueue_boot(o, m);
       continue;
     }
     const std::string why = !disk_ok ? "datastore failed" : "no surviving cluster host has room";
@@ -240,6 +240,7 @@ void EngineState::start_ha(int o) {
       // HA cannot help: the replica can (SPEC 3.6).
       member.stage = Member::Stage::failed;
       member.reason = "HA: " + why + "; falls back to the replica";
+      member_done(o, m);
       const double incident_s = op.incident_s;
       const std::string cause = op.cause;
       join_replica_failover(member.vm, incident_s, cause);
@@ -341,7 +342,7 @@ void EngineState::start_test_failover(double now_s) {
     member.instance = vm.vm->name + "-test";
     member.network = plan_.recovery.test_network;
     member.ip = vm.vm->ip;  // the bubble network is isolated: addresses stay as they are
-    operations_[o].members.push_back(member);
+    add_member(o, member);
   }
   for (int m : members_in_order(operations_[o])) {
     Member& member = operations_[o].members[m];
@@ -383,7 +384,7 @@ void EngineState::start_planned_failover(double now_s) {
     member.instance = vm.vm->name;
     member.network = mapped_network(*vm.vm);
     member.ip = apply_re_ip(plan_.recovery.re_ip, vm.vm->ip);
-    operations_[o].members.push_back(member);
+    add_member(o, member);
     vm.active_operation = o;
     note_incident(static_cast<int>(v), now_s, "planned failover");
   }
@@ -403,7 +404,7 @@ void EngineState::start_failback(double now_s) {
     member.instance = vm.vm->name;
     member.network = vm.vm->network;  // home again: the original network and address
     member.ip = vm.vm->ip;
-    operations_[o].members.push_back(member);
+    add_member(o, member);
     vm.active_operation = o;
     FailbackResult failback;
     failback.start_s = now_s;
@@ -532,71 +533,99 @@ void EngineState::start_repair_restart(int v, double incident_s, const std::stri
   member.instance = vms_[v].vm->name;
   member.network = vms_[v].vm->network;
   member.ip = vms_[v].vm->ip;
-  op.members.push_back(member);
+  add_member(o, member);
   vms_[v].active_operation = o;
   place_member(o, 0, vms_[v].home_host);
-  op.members[0].stage = Member::Stage::queued;
   op.members[0].prelude_end_s = now_s_;
+  enqueue_boot(o, 0);
 }
 
 // ---- Start order -------------------------------------------------------------------------
 
-void EngineState::schedule_boots() {
-  // Bounded: each pass either changes a member's stage or ends the loop.
-  for (int pass = 0; pass < 100000; ++pass) {
-    struct Candidate {
-      int priority, rank, vm, operation, member;
-    };
-    std::vector<Candidate> candidates;
+int EngineState::add_member(int o, const Member& member) {
+  Operation& op = operations_[o];
+  op.members.push_back(member);
+  const int m = static_cast<int>(op.members.size()) - 1;
+  op.member_of_vm[member.vm] = m;
+  ++op.pending_by_priority[vms_[member.vm].vm->priority];
+  ++op.pending;
+  return m;
+}
+
+void EngineState::enqueue_boot(int o, int m) {
+  Member& member = operations_[o].members[m];
+  member.stage = Member::Stage::queued;
+  const VmState& vm = vms_[member.vm];
+  boot_candidates_.insert({vm.vm->priority, vm.topo_rank, member.vm, o, m});
+}
+
+void EngineState::member_done(int o, int m) {
+  // A member reached ready or failed: whoever waited for it may go now.
+  Operation& op = operations_[o];
+  const int priority = vms_[op.members[m].vm].vm->priority;
+  --op.pending;
+  if (--op.pending_by_priority[priority] == 0) {
+    for (std::size_t other = 0; other < op.members.size(); ++other) {
+      const Member& waiting = op.members[other];
+      if (waiting.stage == Member::Stage::queued && vms_[waiting.vm].vm->priority > priority) {
+        enqueue_boot(o, static_cast<int>(other));
+      }
+    }
+  }
+  wake_dependents(op.members[m].vm);
+}
+
+void EngineState::wake_dependents(int v) {
+  for (int dependent : vms_[v].dependents) {
     for (std::size_t o = 0; o < operations_.size(); ++o) {
       const Operation& op = operations_[o];
       if (op.finished) continue;
-      for (std::size_t m = 0; m < op.members.size(); ++m) {
-        const Member& member = op.members[m];
-        if (member.stage != Member::Stage::queued) continue;
-        const VmState& vm = vms_[member.vm];
-        candidates.push_back(Candidate{vm.vm->priority, vm.topo_rank, member.vm,
-                                       static_cast<int>(o), static_cast<int>(m)});
+      const auto it = op.member_of_vm.find(dependent);
+      if (it != op.member_of_vm.end() && op.members[it->second].stage == Member::Stage::queued) {
+        enqueue_boot(static_cast<int>(o), it->second);
       }
     }
-    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-      if (a.priority != b.priority) return a.priority < b.priority;
-      if (a.rank != b.rank) return a.rank < b.rank;
-      if (a.vm != b.vm) return a.vm < b.vm;
-      return a.operation < b.operation;
-    });
-    bool progress = false;
-    for (const Candidate& c : candidates) progress = try_boot(c.operation, c.member) || progress;
-    if (!progress) return;
   }
 }
 
-bool EngineState::try_boot(int o, int m) {
+void EngineState::schedule_boots() {
+  // The first candidate in start order is tried until none is left or the boot cap holds:
+  // boots and failures leave the set, so do members that wait for something else (they
+  // come back through member_done / wake_dependents).
+  while (!boot_candidates_.empty()) {
+    const auto first = boot_candidates_.begin();
+    const auto [priority, rank, vm, o, m] = *first;
+    if (operations_[o].members[m].stage != Member::Stage::queued) {
+      boot_candidates_.erase(first);
+      continue;
+    }
+    const BootAttempt attempt = try_boot(o, m);
+    if (attempt == BootAttempt::capped) return;
+    boot_candidates_.erase({priority, rank, vm, o, m});
+  }
+}
+
+EngineState::BootAttempt EngineState::try_boot(int o, int m) {
   Operation& op = operations_[o];
   Member& member = op.members[m];
   VmState& vm = vms_[member.vm];
   if (!hosts_[member.target_host].up) {
     member_failed(o, m, "its host " + hosts_[member.target_host].host->name + " is down");
-    return true;
+    return BootAttempt::failed;
   }
-  auto member_of = [&op](int v) -> const Member* {
-    for (const Member& other : op.members) {
-      if (other.vm == v) return &other;
-    }
-    return nullptr;
-  };
   // Dependencies: ready in this operation, or serving outside it.
   for (const std::string& dependency : vm.vm->depends_on) {
     const int d = vm_index_.at(dependency);
-    if (const Member* other = member_of(d)) {
-      if (other->stage == Member::Stage::failed) {
+    if (const auto it = op.member_of_vm.find(d); it != op.member_of_vm.end()) {
+      const Member& other = op.members[it->second];
+      if (other.stage == Member::Stage::failed) {
         member_failed(o, m, "its dependency " + dependency + " was not recovered");
-        return true;
+        return BootAttempt::failed;
       }
-      if (other->stage != Member::Stage::ready) {
+      if (other.stage != Member::Stage::ready) {
         member.blocker = Member::Blocker::dependency;
         member.blocker_vm = d;
-        return false;
+        return BootAttempt::blocked;
       }
       continue;
     }
@@ -605,26 +634,31 @@ bool EngineState::try_boot(int o, int m) {
     if (dep.active_operation >= 0 || dep.awaiting_repair) {
       member.blocker = Member::Blocker::dependency;
       member.blocker_vm = d;
-      return false;  // being recovered by another operation
+      return BootAttempt::blocked;  // being recovered by another operation
     }
     member_failed(o, m, "its dependency " + dependency + " is down and not being recovered");
-    return true;
+    return BootAttempt::failed;
   }
   // Priority groups: every member of a lower number is ready or has failed.
-  for (const Member& other : op.members) {
-    const Vm& other_vm = *vms_[other.vm].vm;
-    if (other_vm.priority < vm.vm->priority && other.stage != Member::Stage::ready &&
-        other.stage != Member::Stage::failed) {
+  for (int p = 1; p < vm.vm->priority; ++p) {
+    if (op.pending_by_priority[p] > 0) {
       member.blocker = Member::Blocker::priority_group;
-      member.blocker_vm = other.vm;
-      return false;
+      member.blocker_vm = -1;
+      for (const Member& other : op.members) {
+        if (vms_[other.vm].vm->priority == p && other.stage != Member::Stage::ready &&
+            other.stage != Member::Stage::failed) {
+          member.blocker_vm = other.vm;
+          break;
+        }
+      }
+      return BootAttempt::blocked;
     }
   }
   const int cap = plan_.recovery.max_concurrent_boots;
   if (cap > 0 && booting_count_ >= cap) {
     member.blocker = Member::Blocker::boot_cap;
     member.blocker_vm = -1;
-    return false;
+    return BootAttempt::capped;
   }
   if (op.kind != Operation::Kind::test) {
     // Split brain is a defect: no second running copy of a VM outside a test, ever.
@@ -647,7 +681,7 @@ bool EngineState::try_boot(int o, int m) {
   member.stage = Member::Stage::booting;
   member.boot_start_s = now_s_;
   ++booting_count_;
-  return true;
+  return BootAttempt::booted;
 }
 
 // ---- Members reaching the end ------------------------------------------------------------
@@ -659,6 +693,7 @@ void EngineState::member_ready(int o, int m, std::optional<double> data_as_of_s)
   --booting_count_;
   member.stage = Member::Stage::ready;
   member.ready_s = now_s_;
+  member_done(o, m);
   const std::string& name = vm.vm->name;
   step(name, "boot", member.target_host, member.boot_start_s, now_s_, member.instance);
   step(name, "ready", member.target_host, now_s_, now_s_, member.instance);
@@ -721,6 +756,7 @@ void EngineState::member_failed(int o, int m, const std::string& reason, bool se
   }
   member.stage = Member::Stage::failed;
   member.reason = reason;
+  member_done(o, m);
   if (vm.active_operation == o) vm.active_operation = -1;
   if (op.kind == Operation::Kind::failback) {
     vm.result.failback->outcome = "failed";
@@ -738,9 +774,6 @@ void EngineState::member_failed(int o, int m, const std::string& reason, bool se
 void EngineState::maybe_finish_operation(int o) {
   Operation& op = operations_[o];
   if (op.finished || !op.started) return;
-  auto done = [](const Member& m) {
-    return m.stage == Member::Stage::ready || m.stage == Member::Stage::failed;
-  };
   if (op.kind == Operation::Kind::failback && !op.failback_moving) {
     const bool synced = std::all_of(op.members.begin(), op.members.end(), [&](const Member& m) {
       return m.stage == Member::Stage::reverse_synced || m.stage == Member::Stage::failed;
@@ -748,7 +781,7 @@ void EngineState::maybe_finish_operation(int o) {
     if (synced) failback_move(o);
     return;
   }
-  if (!std::all_of(op.members.begin(), op.members.end(), done)) return;
+  if (op.pending > 0) return;
   op.finished = true;
   if (op.kind != Operation::Kind::test) return;
   // The end of a test: the test copies go, and the evidence says what production did.

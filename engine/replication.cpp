@@ -45,9 +45,9 @@ void EngineState::replication_tick(int job_index) {
   const ReplicationJob& job = plan_.replication[job_index];
   const double next_s = (std::round(now_s_ / job.interval_s) + 1) * job.interval_s;
   if (next_s <= scenario_.duration_s) schedule(next_s, Timer::Kind::replication_tick, job_index);
-  for (std::size_t r = 0; r < replicas_.size(); ++r) {
+  for (const int r : job_replicas_[job_index]) {
     ReplicaState& replica = replicas_[r];
-    if (replica.job != job_index || !replica.active) continue;
+    if (!replica.active) continue;
     const int v = replica.vm;
     VmState& vm = vms_[v];
     if (!vm_serving(v) || !vm.at_home) continue;  // nothing to copy from
@@ -58,9 +58,8 @@ void EngineState::replication_tick(int job_index) {
     }
     const double since_s = replica.points.empty() ? 0.0 : replica.points.back().as_of_s;
     const double bytes = vm.vm->change_rate_Bps * (now_s_ - since_s);
-    replica.in_flight =
-        start_transfer(TransferKind::replication, static_cast<int>(r), v, vm.vm->name,
-                       vm.current_host, replica.target_host, bytes, now_s_, -1, -1);
+    replica.in_flight = start_transfer(TransferKind::replication, r, v, vm.vm->name,
+                                       vm.current_host, replica.target_host, bytes, now_s_, -1, -1);
     replica.in_flight_record = static_cast<int>(transfers_.size()) - 1;
   }
 }
@@ -74,7 +73,8 @@ ActivityId EngineState::start_transfer(TransferKind kind, int replica, int vm,
   out_.push_back(StartTransfer{id, kind, job, vms_[vm].vm->name, instance,
                                hosts_[source_host].host->name, hosts_[target_host].host->name,
                                bytes, as_of_s});
-  activities_[id] = ActivityRef{ActivityRef::Kind::transfer, operation, member, replica};
+  activities_[id] = ActivityRef{
+      ActivityRef::Kind::transfer, operation, member, replica, source_host, target_host};
   TransferRecord record;
   record.job = job;
   record.vm = vms_[vm].vm->name;
@@ -85,7 +85,7 @@ ActivityId EngineState::start_transfer(TransferKind kind, int replica, int vm,
   record.start_s = now_s_;
   record.bytes = bytes;
   record.result = "in_flight";
-  transfers_.push_back(record);
+  transfers_.push_back(std::move(record));
   if (operation >= 0) {
     operations_[operation].members[member].transfer_record =
         static_cast<int>(transfers_.size()) - 1;
@@ -118,13 +118,7 @@ void EngineState::lose_transfers_where(const std::function<bool(int, int)>& hit,
   std::vector<ActivityId> lost;
   for (const auto& [id, ref] : activities_) {
     if (ref.kind != ActivityRef::Kind::transfer) continue;
-    const int record = ref.operation >= 0
-                           ? operations_[ref.operation].members[ref.member].transfer_record
-                           : replicas_[ref.replica].in_flight_record;
-    if (record < 0) continue;
-    const int source = host_index_.at(transfers_[record].source_host);
-    const int target = host_index_.at(transfers_[record].target_host);
-    if (hit(source, target)) lost.push_back(id);
+    if (hit(ref.source_host, ref.target_host)) lost.push_back(id);
   }
   for (ActivityId id : lost) {
     out_.push_back(CancelTransfer{id});
@@ -148,6 +142,17 @@ void EngineState::apply_retention(int r) {
   ReplicaState& replica = replicas_[r];
   const Retention& retention = plan_.replication[replica.job].retention;
   const int count = static_cast<int>(replica.points.size());
+  auto prune = [&](const RecoveryPoint& point) {
+    out_.push_back(PrunePoint{plan_.replication[replica.job].name, vms_[replica.vm].vm->name,
+                              hosts_[replica.target_host].host->name, point.as_of_s});
+  };
+  if (retention.daily <= 0 && retention.weekly <= 0 && retention.monthly <= 0) {
+    // Newest N only: drop the oldest (the common case, kept cheap for large plans).
+    const int excess = count - std::max(1, retention.points);
+    for (int i = 0; i < excess; ++i) prune(replica.points[i]);
+    if (excess > 0) replica.points.erase(replica.points.begin(), replica.points.begin() + excess);
+    return;
+  }
   std::set<int> keep;
   keep.insert(count - 1);  // the newest point is always kept
   for (int i = std::max(0, count - retention.points); i < count; ++i) keep.insert(i);
@@ -170,8 +175,7 @@ void EngineState::apply_retention(int r) {
     if (keep.count(i)) {
       kept.push_back(replica.points[i]);
     } else {
-      out_.push_back(PrunePoint{plan_.replication[replica.job].name, vms_[replica.vm].vm->name,
-                                hosts_[replica.target_host].host->name, replica.points[i].as_of_s});
+      prune(replica.points[i]);
     }
   }
   replica.points = std::move(kept);

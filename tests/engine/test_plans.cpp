@@ -108,12 +108,15 @@ Outcome run_analytic(const Scenario& scenario, Log* log, double extra_transfer_s
       auto it = pending.begin();
       now = it->first;
       const DriverEvent event = it->second;
-      for (auto id = by_id.begin(); id != by_id.end(); ++id) {
-        if (id->second == it) {
-          by_id.erase(id);
-          break;
-        }
-      }
+      by_id.erase(std::visit(
+          [](const auto& e) -> ActivityId {
+            if constexpr (requires { e.id; }) {
+              return e.id;
+            } else {
+              return 0;
+            }
+          },
+          event));
       pending.erase(it);
       execute(engine.handle(event, now));
     } else if (timeout) {
