@@ -372,25 +372,26 @@ std::optional<bool> read_bool(ReadContext& context, const Json& value, const std
 
 std::optional<long long> read_integer(ReadContext& context, const Json& value,
                                       const std::string& path, long long min, long long max) {
-  const std::string range = std::to_string(min) + ".." + std::to_string(max);
-  if (value.is_number_unsigned()) {
-    const auto number = value.get<std::uint64_t>();
-    if (number > static_cast<std::uint64_t>(max)) {
-      context.error(path, "must be in " + range + ", got " + describe_json(value));
-      return std::nullopt;
-    }
-    return static_cast<long long>(number);
+  if (!value.is_number_integer()) {
+    expected(context, path, "an integer", value);
+    return std::nullopt;
   }
-  if (value.is_number_integer()) {
-    const auto number = value.get<long long>();
-    if (number < min || number > max) {
-      context.error(path, "must be in " + range + ", got " + describe_json(value));
-      return std::nullopt;
-    }
-    return number;
+  // Bounds of 2^40 and beyond mean "no bound" in messages.
+  constexpr long long kUnbounded = 1LL << 40;
+  const std::string range = max >= kUnbounded ? "at least " + std::to_string(min)
+                            : min <= -kUnbounded
+                                ? "at most " + std::to_string(max)
+                                : "in " + std::to_string(min) + ".." + std::to_string(max);
+  const bool fits = value.is_number_unsigned()
+                        ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(max) &&
+                              static_cast<long long>(value.get<std::uint64_t>()) >= min
+                        : value.get<long long>() >= min && value.get<long long>() <= max;
+  if (!fits) {
+    context.error(path, "must be " + range + ", got " + describe_json(value));
+    return std::nullopt;
   }
-  expected(context, path, "an integer", value);
-  return std::nullopt;
+  return value.is_number_unsigned() ? static_cast<long long>(value.get<std::uint64_t>())
+                                    : value.get<long long>();
 }
 
 std::optional<std::uint64_t> read_unsigned(ReadContext& context, const Json& value,
