@@ -9,9 +9,12 @@ namespace firedrill {
 
 namespace {
 
+// Differences of microsecond times, kept to the microsecond (no 170.1199999999999).
+double span_s(double seconds) { return std::round(seconds * 1e6) / 1e6; }
+
 void push_step(std::vector<CriticalStep>& steps, const std::string& step, const std::string& vm,
                double seconds) {
-  if (seconds > 1e-9) steps.push_back(CriticalStep{step, vm, seconds});
+  if (seconds > 1e-9) steps.push_back(CriticalStep{step, vm, span_s(seconds)});
 }
 
 }  // namespace
@@ -27,11 +30,11 @@ void EngineState::settle_first_incident(int v, const Operation& op, const Member
   result.network = member.network;
   result.ip = member.ip;
   result.ready_s = member.ready_s;
-  result.rto_s = member.ready_s - op.rto_base_s;
+  result.rto_s = span_s(member.ready_s - op.rto_base_s);
   switch (op.kind) {
     case Operation::Kind::replica:
     case Operation::Kind::test:
-      result.rpo_s = op.incident_s - member.point_as_of_s;
+      result.rpo_s = span_s(op.incident_s - member.point_as_of_s);
       result.recovery_point_s = member.point_as_of_s;
       break;
     case Operation::Kind::planned:

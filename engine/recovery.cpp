@@ -5,6 +5,7 @@
 // under max_concurrent_boots. Split brain outside a test is asserted never to happen.
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -720,13 +721,14 @@ void EngineState::member_ready(int o, int m, std::optional<double> data_as_of_s)
   if (op.kind == Operation::Kind::failback) {
     FailbackResult& failback = *vm.result.failback;
     failback.end_s = now_s_;
-    failback.rto_s = now_s_ - op.rto_base_s;
+    failback.rto_s = std::round((now_s_ - op.rto_base_s) * 1e6) / 1e6;
     failback.rpo_s = 0.0;
     failback.outcome = "recovered";
   } else if (!vm.first_incident_done) {
     settle_first_incident(member.vm, op, member);
     if (data_as_of_s) {
-      vm.result.rpo_from_data_s = std::max(0.0, op.incident_s - *data_as_of_s);
+      vm.result.rpo_from_data_s =
+          std::max(0.0, std::round((op.incident_s - *data_as_of_s) * 1e6) / 1e6);
     }
   }
   maybe_finish_operation(o);
