@@ -136,7 +136,7 @@ std::string clock_text(double seconds) {
   return buffer;
 }
 
-// The progress bar (a terminal) or a plain line every 10 s (a log), on stderr.
+// The progress bar (a terminal) or plain lines (a log: after 1 s, then every 10 s), on stderr.
 class ProgressPrinter {
  public:
   explicit ProgressPrinter(bool quiet) : quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1) {}
@@ -161,7 +161,10 @@ class ProgressPrinter {
       drawn_ = true;
       return;
     }
-    if (progress.elapsed_s - last_line_s_ >= 10 || progress.done == progress.total) {
+    // A first line after a second (the rate is known by then), then one every 10 s.
+    const double interval_s = lines_ == 0 ? 1 : 10;
+    if (progress.elapsed_s - last_line_s_ >= interval_s || progress.done == progress.total) {
+      ++lines_;
       std::cerr << "whatif: " << line << "\n";
       last_line_s_ = progress.elapsed_s;
     }
@@ -177,6 +180,7 @@ class ProgressPrinter {
   bool terminal_;
   bool drawn_ = false;
   double last_line_s_ = 0;
+  int lines_ = 0;
 };
 
 std::optional<std::uint64_t> parse_seed(const std::string& text) {
@@ -382,7 +386,6 @@ int run_sweep(const Options& options) {
 
   const std::vector<std::size_t> tasks = sweep.tasks_of(shard);
   std::vector<RunRecord> records;
-  records.reserve(tasks.size());
   SimOptions sim_options;
   const auto work = [&](std::size_t task) -> std::string {
     const std::size_t combination = task / static_cast<std::size_t>(sweep.runs);

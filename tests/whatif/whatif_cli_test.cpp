@@ -86,7 +86,7 @@ const Json& vm(const Json& combination, const std::string& name) {
 
 TEST(WhatifCli, RpoOfOnePeriodicJobMatchesTheory) {
   const fs::path dir = fresh_dir("theory");
-  const int runs = 400;
+  const int runs = 300;
   ASSERT_EQ(firedrill({"whatif", kScenario, "--runs", std::to_string(runs), "--out", dir.string(),
                        "--quiet"},
                       dir / "log"),
@@ -111,7 +111,7 @@ TEST(WhatifCli, RpoOfOnePeriodicJobMatchesTheory) {
 
 TEST(WhatifCli, IntervalSweepIsMonotoneWhereTheorySaysSo) {
   const fs::path dir = fresh_dir("monotone");
-  const int runs = 150;
+  const int runs = 80;
   ASSERT_EQ(firedrill({"whatif", kScenario, "--vary", "replication.to-dr.interval=5m,10m,20m,40m",
                        "--runs", std::to_string(runs), "--out", dir.string(), "--quiet"},
                       dir / "log"),
@@ -135,7 +135,9 @@ TEST(WhatifCli, IntervalSweepIsMonotoneWhereTheorySaysSo) {
     previous_mean = mean, previous_p95 = p95, previous_max = max;
     // RTO does not depend on the interval: detection + operator delay + boot.
     const double p50 = app["rto"]["p50"];
-    if (rto_p50) EXPECT_DOUBLE_EQ(p50, *rto_p50);
+    if (rto_p50) {
+      EXPECT_DOUBLE_EQ(p50, *rto_p50);
+    }
     rto_p50 = p50;
   }
   EXPECT_NEAR(*rto_p50, 60 + 120 + 30, 1.0);
@@ -202,9 +204,9 @@ TEST(WhatifCli, SigintMidSweepLeavesAValidPartialResult) {
       start({"whatif", kScenario, "--runs", "1000000", "--jobs", "2", "--out", dir.string()},
             dir / "log");
   // Wait until some runs are done (the progress line says so), then Ctrl-C.
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 600; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (slurp(dir / "log").find("runs/s") != std::string::npos && i >= 10) break;
+    if (slurp(dir / "log").find("runs/s") != std::string::npos) break;
   }
   ASSERT_EQ(::kill(pid, SIGINT), 0);
   EXPECT_EQ(wait_exit(pid), 130) << slurp(dir / "log");
