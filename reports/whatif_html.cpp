@@ -84,6 +84,16 @@ double tick_step(double maximum, int count) {
   return 10 * magnitude;
 }
 
+// The same for seconds, in steps a clock reads well (30s, 5m, 15m, 1h, 6h, 1d, ...).
+double duration_tick_step(double maximum_s, int count) {
+  const double raw = maximum_s / count;
+  for (double step : {1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
+                      3600.0, 7200.0, 10800.0, 21600.0, 43200.0, 86400.0}) {
+    if (raw <= step) return step;
+  }
+  return tick_step(maximum_s / 86400, count) * 86400;
+}
+
 struct Frame {
   double x_min = 0, x_max = 1, y_max = 1;
   double x(double value) const {
@@ -105,7 +115,7 @@ std::string svg_open(const std::string& title) {
 // Horizontal grid lines and y labels; `as_duration` formats them as times.
 std::string y_axis(const Frame& frame, bool as_duration, const std::string& label) {
   std::string svg;
-  const double step = tick_step(frame.y_max, 5);
+  const double step = as_duration ? duration_tick_step(frame.y_max, 5) : tick_step(frame.y_max, 5);
   for (double value = 0; value <= frame.y_max + 1e-9; value += step) {
     const std::string y = fixed(frame.y(value));
     svg += "<line x1=\"" + fixed(kLeft) + "\" x2=\"" + fixed(kWidth - kRight) + "\" y1=\"" + y +
@@ -118,17 +128,36 @@ std::string y_axis(const Frame& frame, bool as_duration, const std::string& labe
   return svg;
 }
 
-std::string legend(const std::vector<std::string>& names, double y) {
-  std::string svg;
+// Colour keys under the plot, wrapped onto a second row when they do not fit on one.
+std::string legend(const std::vector<std::string>& names) {
+  auto width_of = [](const std::string& name) {
+    return 28 + 6.8 * static_cast<double>(name.size());
+  };
+  int rows = 1;
   double x = kLeft;
+  for (const std::string& name : names) {
+    if (x + width_of(name) > kWidth - kRight && x > kLeft) ++rows, x = kLeft;
+    x += width_of(name);
+  }
+  double y = kHeight - 10 - 14 * std::min(rows - 1, 1);
+  std::string svg;
+  x = kLeft;
   for (std::size_t i = 0; i < names.size(); ++i) {
+    if (x + width_of(names[i]) > kWidth - kRight && x > kLeft) x = kLeft, y += 14;
+    if (y > kHeight) break;
     svg += "<rect x=\"" + fixed(x) + "\" y=\"" + fixed(y - 9) +
            "\" width=\"10\" height=\"10\" fill=\"" + kPalette[i % std::size(kPalette)] + "\"/>";
     svg += "<text x=\"" + fixed(x + 14) + "\" y=\"" + fixed(y) + "\" class=\"legend\">" +
            escape(names[i]) + "</text>";
-    x += 24 + 6.5 * static_cast<double>(names[i].size());
+    x += width_of(names[i]);
   }
   return svg;
+}
+
+// The last element of a path: "replication.to-dr.interval" -> "interval".
+std::string short_path(const std::string& path) {
+  const auto dot = path.find_last_of('.');
+  return dot == std::string::npos ? path : path.substr(dot + 1);
 }
 
 // Combinations grouped by the values of every axis but `axis`; each group is one series
@@ -144,7 +173,7 @@ std::vector<std::pair<std::string, std::vector<const CombinationStats*>>> series
       if (i == axis) continue;
       others.push_back(combination.values[i]);
       if (!name.empty()) name += ", ";
-      name += summary.sweep.axes[i].path + "=" + combination.values[i];
+      name += short_path(summary.sweep.axes[i].path) + "=" + combination.values[i];
     }
     auto [it, inserted] = group_of.emplace(others, groups.size());
     if (inserted) groups.push_back({name.empty() ? "p50 (band: p50-p95)" : name, {}});
@@ -218,7 +247,7 @@ std::string parameter_chart(const SweepSummary& summary, std::size_t axis, bool 
     }
     names.push_back(groups[g].first);
   }
-  svg += legend(names, kHeight - 12);
+  svg += legend(names);
   svg += "</svg>";
   if (truncated)
     svg += "<p class=\"note\">Only the first 8 series are drawn; the table has all.</p>";
@@ -248,7 +277,7 @@ std::string cdf_chart(const SweepSummary& summary) {
   frame.x_max = x_max > 0 ? x_max * 1.05 : 1;
   std::string svg = svg_open("CDF of the plan RTO per combination");
   svg += y_axis(frame, false, "share of runs with RTO \xE2\x89\xA4 x");
-  const double step = tick_step(frame.x_max, 6);
+  const double step = duration_tick_step(frame.x_max, 6);
   for (double value = 0; value <= frame.x_max + 1e-9; value += step) {
     svg += "<text x=\"" + fixed(frame.x(value)) + "\" y=\"" + fixed(kHeight - kBottom + 16) +
            "\" class=\"xlabel\">" + short_duration(value) + "</text>";
@@ -268,7 +297,7 @@ std::string cdf_chart(const SweepSummary& summary) {
     names.push_back("#" + std::to_string(c.index));
     ++drawn;
   }
-  svg += legend(names, kHeight - 12);
+  svg += legend(names);
   svg += "</svg>";
   std::size_t with_rto = 0;
   for (const CombinationStats& c : summary.combinations) with_rto += c.rto_sorted.empty() ? 0 : 1;
@@ -347,6 +376,7 @@ svg .legend{font-size:11px;fill:#333}
 table{border-collapse:collapse;font-size:12px;margin-top:8px}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;vertical-align:top}
 td:nth-child(2),th:nth-child(2),td:last-child{text-align:left}
+td:last-child{min-width:16em}
 tr.plan td{background:#f4f6fa;font-weight:600}
 .bad{color:#b00020}.note{font-size:12px;color:#666}.none{color:#999;text-align:center}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:600}
