@@ -50,7 +50,8 @@ std::optional<double> number(const std::map<std::string, std::string>& f, const 
 
 std::unique_ptr<ConsoleWatcher> ConsoleWatcher::start(const virt::Connection& host,
                                                       virDomainPtr domain,
-                                                      const std::string& log_path, double epoch0,
+                                                      const std::string& log_path,
+                                                      const std::atomic<double>& epoch0,
                                                       SkewTable& skews, std::string& error) {
   std::unique_ptr<ConsoleWatcher> watcher(new ConsoleWatcher());
   watcher->stream_.reset(virStreamNew(host.get(), VIR_STREAM_NONBLOCK));
@@ -59,7 +60,7 @@ std::unique_ptr<ConsoleWatcher> ConsoleWatcher::start(const virt::Connection& ho
     error = "cannot open the console: " + virt::last_error();
     return nullptr;
   }
-  watcher->epoch0_ = epoch0;
+  watcher->epoch0_ = &epoch0;
   watcher->skews_ = &skews;
   watcher->name_ = virDomainGetName(domain);
   watcher->log_.open(log_path, std::ios::app);
@@ -118,7 +119,7 @@ void ConsoleWatcher::run() {
 void ConsoleWatcher::on_line(const std::string& line, double epoch) {
   if (log_) {
     char stamp[32];
-    std::snprintf(stamp, sizeof stamp, "[%9.3f] ", epoch - epoch0_);
+    std::snprintf(stamp, sizeof stamp, "[%9.3f] ", epoch - epoch0_->load());
     log_ << stamp << line << '\n' << std::flush;
   }
   const auto at = line.find("FIREDRILL ");

@@ -9,6 +9,7 @@
 // smallest sample is the guest's skew (the console adds only a few ms of delay).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <map>
@@ -44,10 +45,12 @@ class SkewTable {
 class ConsoleWatcher {
  public:
   // Starts reading the console of `domain` (which must run). Lines go to `log_path`
-  // prefixed with the run clock. `epoch0` is the host's epoch time at run t = 0.
+  // prefixed with the run clock. `epoch0` is the host's epoch time at run t = 0 (it moves
+  // when the clock starts after setup; lines before that get negative times).
   static std::unique_ptr<ConsoleWatcher> start(const virt::Connection& host, virDomainPtr domain,
-                                               const std::string& log_path, double epoch0,
-                                               SkewTable& skews, std::string& error);
+                                               const std::string& log_path,
+                                               const std::atomic<double>& epoch0, SkewTable& skews,
+                                               std::string& error);
   ~ConsoleWatcher();
 
   enum class Wait { ready, stopped, timeout, cancelled };
@@ -74,7 +77,7 @@ class ConsoleWatcher {
   virt::Stream stream_;
   std::thread thread_;
   std::ofstream log_;
-  double epoch0_ = 0.0;
+  const std::atomic<double>* epoch0_ = nullptr;
   SkewTable* skews_ = nullptr;
   mutable std::mutex mutex_;
   std::condition_variable changed_;

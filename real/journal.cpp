@@ -99,9 +99,20 @@ std::vector<JournalObject> journal_leftovers(const std::string& dir) {
 namespace {
 
 // Undoes one object on an open connection; true when it is gone.
-bool undo(const virt::Connection& host, const JournalObject& object, std::string& did) {
+// `doomed`: the domain itself is a leftover that goes next (its overlay needs no merge).
+bool undo(const virt::Connection& host, const JournalObject& object, bool doomed,
+          std::string& did) {
   if (object.kind == "overlay") {
-    virt::Domain domain = host.domain(object.domain);
+    virt::Domain domain = doomed ? nullptr : host.domain(object.domain);
+    if (domain && !virt::is_active(domain.get())) {
+      const auto facts = virt::domain_facts(domain.get(), true);
+      if (facts && facts->disk_path == object.name) {
+        did = "the stopped domain " + object.domain + " still runs on snapshot overlay " +
+              object.name + ": start it and merge it (virsh blockcommit " + object.domain +
+              " vda --active --pivot), then run cleanup again";
+        return false;
+      }
+    }
     if (domain && virt::is_active(domain.get())) {
       const auto facts = virt::domain_facts(domain.get());
       if (facts && facts->disk_path == object.name) {
@@ -179,8 +190,13 @@ CleanupReport cleanup_journal(const std::string& dir) {
       }
     }
     if (!host) continue;
+    const bool doomed =
+        object.kind == "overlay" &&
+        std::any_of(leftovers.begin(), leftovers.end(), [&](const JournalObject& other) {
+          return other.kind == "domain" && other.host == object.host && other.name == object.domain;
+        });
     std::string did;
-    if (undo(*host, object, did)) {
+    if (undo(*host, object, doomed, did)) {
       journal.removed(object);
       ++report.removed;
       report.lines.push_back(object.host + ": " + did);

@@ -188,7 +188,7 @@ class LibvirtRun {
   std::map<std::string, std::unique_ptr<HostState>> hosts_;
   SkewTable skews_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  double epoch0_ = epoch_now();
+  std::atomic<double> epoch0_{epoch_now()};
   std::atomic<bool> finishing_{false};
 
   mutable std::mutex mutex_;  // guards everything below
@@ -1028,10 +1028,10 @@ void LibvirtRun::write_evidence(const RealRunResult& result) {
   for (const auto& [name, h] : hosts_) {
     hosts[name] = {{"uri", h->uri}, {"site", h->site}, {"lab", !h->lab_dir.empty()}};
   }
-  const json evidence = {{"backend", "libvirt"},       {"run_id", run_id_},
-                         {"epoch_at_t0", epoch0_},     {"hosts", hosts},
-                         {"boots", evidence_boots_},   {"transfers", evidence_transfers_},
-                         {"events", evidence_events_}, {"guest_clock_skew_s", skews},
+  const json evidence = {{"backend", "libvirt"},          {"run_id", run_id_},
+                         {"epoch_at_t0", epoch0_.load()}, {"hosts", hosts},
+                         {"boots", evidence_boots_},      {"transfers", evidence_transfers_},
+                         {"events", evidence_events_},    {"guest_clock_skew_s", skews},
                          {"notes", result.notes}};
   std::ofstream out(fs::path(options_.out_dir) / "libvirt.json");
   out << evidence.dump(2) << '\n';
