@@ -58,6 +58,14 @@ std::string verdict_cell(const VmResult& vm, const std::optional<double>& achiev
   return "<td class=\"fail\">\u2718 MISSED by " + esc(human_duration(over)) + "</td>";
 }
 
+// "unplanned failover", "test failover", ... for the page's subtitle.
+std::string drill_label(const Scenario& scenario) {
+  const std::string kind = drill_kind(scenario);
+  if (kind == "none") return "no incident";
+  if (kind == "failback") return "failback";
+  return kind + " failover";
+}
+
 std::string outcome_cell(const VmResult& vm) {
   switch (vm.outcome) {
     case VmOutcome::recovered:
@@ -111,8 +119,8 @@ void write_verdict(std::ostringstream& html, const Scenario& scenario, const Out
   if (outcome.incident_time_s) {
     html << "<br/><span class=\"sub\">Incident (T) at "
          << esc(at_text(*outcome.incident_time_s, {})) << " of a "
-         << esc(human_duration(outcome.end_s)) << " " << esc(drill_kind(scenario))
-         << " drill.</span>";
+         << esc(human_duration(outcome.end_s)) << " run (" << esc(drill_label(scenario))
+         << ").</span>";
   }
   html << "</p>\n";
 }
@@ -368,8 +376,8 @@ std::string render_report_html(const Scenario& scenario, const Outcome& outcome,
        << " \u2014 firedrill report</title>\n<style>" << report_css()
        << "</style>\n</head>\n<body>\n";
   html << "<h1>DR drill report: " << esc(scenario.name) << "</h1>\n<p class=\"sub\">plan <strong>"
-       << esc(scenario.plan.name) << "</strong> \u00B7 " << esc(drill_kind(scenario))
-       << " drill \u00B7 backend " << esc(context.backend) << " \u00B7 seed " << scenario.seed
+       << esc(scenario.plan.name) << "</strong> \u00B7 " << esc(drill_label(scenario))
+       << " \u00B7 backend " << esc(context.backend) << " \u00B7 seed " << scenario.seed
        << "</p>\n";
   write_verdict(html, scenario, outcome);
   write_vm_table(html, outcome);
