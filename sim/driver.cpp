@@ -45,6 +45,7 @@ struct Pending {
   std::string host;           // boot/shutdown/restore: where; transfer: the source
   std::string target_host;    // transfer only
   double end_s = 0.0;         // shutdown timers
+  double amount = 0.0;        // transfer: bytes; boot: flops
 };
 
 DriverEvent to_event(const Report& report) {
@@ -104,9 +105,8 @@ class Driver {
   struct Job {
     ActivityId id = 0;
     Kind kind = Kind::transfer;
-    sg4::ActivityPtr activity;
   };
-  void watch(ActivityId id, Kind kind, sg4::ActivityPtr activity);
+  void watch(ActivityId id, Kind kind);
   void watcher();
   void await(const Job& job);
   void finish_now(ActivityId id, Kind kind, bool ok, std::string detail);
@@ -180,8 +180,9 @@ void Driver::run() {
       auto it = pending_.find(report.id);
       if (it == pending_.end()) continue;  // cancelled meanwhile: never reported
       pending_.erase(it);
-      note(std::string(kind_name(report.kind)) + "#" + std::to_string(report.id) + " ended " +
-           (report.ok ? "ok" : "failed: " + report.detail));
+      if (verbose_)
+        note(std::string(kind_name(report.kind)) + "#" + std::to_string(report.id) + " ended " +
+             (report.ok ? "ok" : "failed: " + report.detail));
       if (stats_) ++stats_->engine_calls;
       execute(engine_.handle(to_event(report), now_));
       if (engine_.finished()) break;
@@ -189,7 +190,9 @@ void Driver::run() {
   }
   // Whatever still runs is abandoned with the run; cancel it so its watchers end.
   for (auto& [id, pending] : pending_) {
-    if (pending.activity) pending.activity->cancel();
+    if (pending.activity && pending.activity->get_state() != sg4::Activity::State::INITED) {
+      pending.activity->cancel();
+    }
   }
   pending_.clear();
 }
@@ -234,9 +237,9 @@ void Driver::finish_now(ActivityId id, Kind kind, bool ok, std::string detail) {
 // reports how it ended and waits for the next one; a new watcher is made only when every
 // watcher is busy, so the pool grows to the peak number of activities in flight (making an
 // actor per activity spent most of the run allocating and freeing stacks).
-void Driver::watch(ActivityId id, Kind kind, sg4::ActivityPtr activity) {
+void Driver::watch(ActivityId id, Kind kind) {
   ++in_simgrid_;
-  jobs_.push_back(Job{id, kind, std::move(activity)});
+  jobs_.push_back(Job{id, kind});
   if (idle_watchers_ > 0) {
     --idle_watchers_;
   } else {
@@ -256,10 +259,41 @@ void Driver::watcher() {
   }
 }
 
+// The watcher, not the controller, makes and starts the activity: SimGrid 3.32 keeps an
+// actor's activities in a list it searches linearly when one ends, so activities made by the
+// controller made every end cost O(activities in flight).
 void Driver::await(const Job& job) {
+  auto it = pending_.find(job.id);
+  if (it == pending_.end()) {  // cancelled before it started
+    --in_simgrid_;
+    return;
+  }
+  // Something may have failed since the command (same instant, later in the batch).
+  const std::string down =
+      job.kind == Kind::transfer
+          ? why_down(it->second.host, it->second.target_host)
+          : (host(it->second.host)->is_on() ? "" : "host " + it->second.host + " is down");
+  if (!down.empty()) {
+    --in_simgrid_;
+    deliver(Report{job.id, job.kind, false, down});
+    return;
+  }
+  sg4::ActivityPtr activity;
+  if (job.kind == Kind::transfer) {
+    sg4::CommPtr comm = sg4::Comm::sendto_init(host(it->second.host), host(it->second.target_host));
+    comm->set_payload_size(static_cast<std::uint64_t>(std::llround(it->second.amount)));
+    activity = comm;
+  } else {
+    sg4::ExecPtr exec = sg4::Exec::init();
+    exec->set_flops_amount(it->second.amount);
+    exec->set_host(host(it->second.host));
+    activity = exec;
+  }
+  it->second.activity = activity;  // for CancelTransfer
   Report report{job.id, job.kind, true, ""};
   try {
-    job.activity->wait();
+    activity->start();
+    activity->wait();
   } catch (const simgrid::CancelException&) {
     --in_simgrid_;
     return;  // cancelled by the engine (or at the end of the run): never reported
@@ -306,7 +340,7 @@ std::string Driver::why_down(const std::string& source, const std::string& targe
 
 void Driver::execute(const std::vector<Command>& commands) {
   for (const Command& command : commands) {
-    note(describe(command));
+    if (verbose_) note(describe(command));
     carry_out(command);
   }
 }
@@ -334,13 +368,9 @@ void Driver::start_transfer(const StartTransfer& command) {
     finish_now(command.id, Kind::transfer, down.empty(), down);
     return;
   }
-  const auto bytes = static_cast<std::uint64_t>(std::llround(std::max(0.0, command.bytes)));
-  sg4::CommPtr comm = sg4::Comm::sendto_init(host(command.source_host), host(command.target_host));
-  comm->set_payload_size(bytes);
-  comm->start();
-  pending_[command.id] =
-      Pending{Kind::transfer, comm, command.source_host, command.target_host, 0.0};
-  watch(command.id, Kind::transfer, comm);
+  pending_[command.id] = Pending{Kind::transfer,      nullptr, command.source_host,
+                                 command.target_host, 0.0,     std::max(0.0, command.bytes)};
+  watch(command.id, Kind::transfer);
 }
 
 void Driver::start_boot(const StartBoot& command) {
@@ -353,12 +383,8 @@ void Driver::start_boot(const StartBoot& command) {
   }
   const double flops =
       std::max(0.0, command.boot_time_s) * platform_.speed_of_host.at(command.host);
-  sg4::ExecPtr exec = sg4::Exec::init();
-  exec->set_flops_amount(flops);
-  exec->set_host(target);
-  exec->start();
-  pending_[command.id] = Pending{Kind::boot, exec, command.host, "", 0.0};
-  watch(command.id, Kind::boot, exec);
+  pending_[command.id] = Pending{Kind::boot, nullptr, command.host, "", 0.0, flops};
+  watch(command.id, Kind::boot);
 }
 
 void Driver::start_shutdown(const StartShutdown& command) {
@@ -388,7 +414,8 @@ void Driver::cancel(ActivityId id) {
   if (it == pending_.end()) return;
   sg4::ActivityPtr activity = it->second.activity;
   pending_.erase(it);
-  if (activity) activity->cancel();
+  // Not yet started by its watcher: the watcher will find it gone and drop it.
+  if (activity && activity->get_state() != sg4::Activity::State::INITED) activity->cancel();
 }
 
 void Driver::set_failed(const std::string& kind, const std::string& target, bool failed) {
@@ -451,6 +478,17 @@ void Driver::set_link(const std::string& name, const std::string& cause, bool fa
 }
 
 }  // namespace
+
+std::vector<std::string> simgrid_config(bool thread_contexts, bool verbose) {
+  std::vector<std::string> args{
+      "--cfg=network/model:CM02",         "--cfg=network/TCP-gamma:0",
+      "--cfg=network/crosstraffic:0",     "--cfg=network/latency-factor:1",
+      "--cfg=network/bandwidth-factor:1", "--cfg=network/weight-S:0",
+  };
+  if (thread_contexts) args.push_back("--cfg=contexts/factory:thread");
+  if (!verbose) args.push_back("--log=root.thres:critical");
+  return args;
+}
 
 Outcome run_driver(const Scenario& realized, const std::vector<std::string>& simgrid_args,
                    bool verbose, DriverStats* stats) {

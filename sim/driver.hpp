@@ -19,6 +19,9 @@
 // actor on the controller host, which never fails, so each is reported exactly once.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "engine/model.hpp"
 #include "engine/outcome.hpp"
 
@@ -30,9 +33,15 @@ struct DriverStats {
   long engine_calls = 0;  // setup + advance + handle
 };
 
+// The SimGrid options of every simulation: the nominal network model (a transfer alone
+// takes latency + bytes / bandwidth, concurrent transfers share max-min fairly: CM02 without
+// TCP window, cross traffic or correction factors), thread contexts when asked (clean under
+// AddressSanitizer), and SimGrid's logging silenced unless verbose.
+std::vector<std::string> simgrid_config(bool thread_contexts, bool verbose);
+
 // Builds the platform, runs `realized` under a fresh s4u::Engine until the FailoverEngine
-// finishes, and returns its outcome. `argv0_and_config` are SimGrid command-line options
-// ("--cfg=...", "--log=...") for the s4u::Engine. Call once per process.
+// finishes, and returns its outcome. `simgrid_args` are SimGrid command-line options
+// ("--cfg=...", "--log=...", see simgrid_config()). Call once per process.
 Outcome run_driver(const Scenario& realized, const std::vector<std::string>& simgrid_args,
                    bool verbose, DriverStats* stats = nullptr);
 

@@ -23,19 +23,6 @@ namespace firedrill {
 
 namespace {
 
-std::vector<std::string> simgrid_args(const SimOptions& options) {
-  std::vector<std::string> args{
-      // Nominal network: a transfer alone takes latency + bytes / bandwidth, concurrent
-      // transfers share max-min fairly; no TCP window, no reverse cross traffic, no factors.
-      "--cfg=network/model:CM02",         "--cfg=network/TCP-gamma:0",
-      "--cfg=network/crosstraffic:0",     "--cfg=network/latency-factor:1",
-      "--cfg=network/bandwidth-factor:1", "--cfg=network/weight-S:0",
-  };
-  if (options.thread_contexts) args.push_back("--cfg=contexts/factory:thread");
-  if (!options.verbose) args.push_back("--log=root.thres:critical");
-  return args;
-}
-
 Diagnostic child_error(const SimChild& child, const std::string& what) {
   Diagnostic diagnostic;
   diagnostic.file = child.file.empty() ? child.scenario : child.file;
@@ -74,7 +61,8 @@ bool write_all(int fd, const std::string& text) {
 
 Outcome simulate_in_process(const Scenario& realized, const SimOptions& options) {
   if (!options.verbose) xbt_log_control_set("root.thres:critical");
-  return sim::run_driver(realized, simgrid_args(options), options.verbose);
+  return sim::run_driver(realized, sim::simgrid_config(options.thread_contexts, options.verbose),
+                         options.verbose);
 }
 
 Result<SimChild> start_simulation(const Scenario& realized, const SimOptions& options) {

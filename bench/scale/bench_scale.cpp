@@ -46,9 +46,7 @@ int run_one(const firedrill::bench::ScaleOptions& options) {
   const double generate_s = seconds_since(start);
   const auto simulate_start = Clock::now();
   sim::DriverStats stats;
-  SimOptions sim_options;
-  const std::vector<std::string> args{"--cfg=network/model:CM02", "--cfg=network/TCP-gamma:0",
-                                      "--cfg=network/crosstraffic:0", "--log=root.thres:critical"};
+  const std::vector<std::string> args = sim::simgrid_config(false, false);
   const Outcome outcome = sim::run_driver(scenario, args, false, &stats);
   const double simulate_s = seconds_since(simulate_start);
   const auto serialize_start = Clock::now();

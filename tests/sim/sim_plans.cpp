@@ -1,6 +1,7 @@
 // The base plan of the simulation tests and the helpers that run it (sim_plans.hpp).
 #include "tests/sim/sim_plans.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include "sim/simulate.hpp"
@@ -62,7 +63,9 @@ Event action_at(Event::Kind kind, double at_s) {
 }
 
 Outcome run(const Scenario& scenario) {
-  Result<Outcome> outcome = simulate(realize(scenario, scenario.seed), SimOptions{});
+  SimOptions options;
+  options.verbose = std::getenv("FIREDRILL_SIM_VERBOSE") != nullptr;  // to debug a test
+  Result<Outcome> outcome = simulate(realize(scenario, scenario.seed), options);
   if (!outcome.ok()) throw std::runtime_error(outcome.errors().at(0).render());
   return outcome.value();
 }

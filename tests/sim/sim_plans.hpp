@@ -29,7 +29,8 @@ Event fail_at(Event::Kind kind, double at_s, const std::string& target);
 Event action_at(Event::Kind kind, double at_s);
 
 // Realizes with the scenario's seed and simulates in a forked child; fails the test (by
-// throwing) when the simulation does not produce an outcome.
+// throwing) when the simulation does not produce an outcome. FIREDRILL_SIM_VERBOSE=1 in the
+// environment prints every command and SimGrid's log.
 Outcome run(const Scenario& scenario);
 
 const VmResult& vm(const Outcome& outcome, const std::string& name);

@@ -3,7 +3,10 @@
 // the comments). WAN: 125 MB/s, 20 ms. Detection 60 s, operator delay 300 s, interval 900 s.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "engine/outcome_json.hpp"
 #include "sim/simulate.hpp"
@@ -55,6 +58,74 @@ TEST(SimNetwork, ReverseDirectionDoesNotShareWithForward) {
   const Outcome o = run(s);
   EXPECT_NEAR(*transfers_of(o, "fwd")[0].end_s, 907.22, kTol);
   EXPECT_NEAR(*transfers_of(o, "rev")[0].end_s, 907.22, kTol);
+}
+
+TEST(SimNetwork, TrafficInsideASiteIsFreeAndInstant) {
+  // A job replicating p1 -> p2 (same site): the cycle ends the moment it starts.
+  Scenario s = base_scenario("intra-site", 1000);
+  s.plan.replication[0].target_host = "p2";
+  add_vm(s, "a", "p1", 45);
+  const Outcome o = run(s);
+  const auto t = transfers_of(o, "a");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].result, "completed");
+  EXPECT_NEAR(*t[0].end_s, 900, kTol);
+}
+
+// Disabled: the engine (engine/replication.cpp: route_up, link_between) only knows routes of
+// one link between two sites, so it never starts this cycle. The driver routes it (see
+// sim/platform.cpp); enable once the engine routes over several links.
+TEST(SimNetwork, DISABLED_MultiHopRouteAddsLatenciesAndTakesTheNarrowestLink) {
+  // primary -(125 MB/s, 20 ms)- dr -(50 MB/s, 30 ms)- vault; a job primary -> vault:
+  // 0.02 + 0.03 + 9e8 / 50e6 = 18.05 s.
+  Scenario s = base_scenario("multi-hop", 1000);
+  s.plan.sites.push_back(Site{"vault", {Host{"v1", "vault", 4, 64 * kGiB, 1e9, ""}}});
+  s.plan.links.push_back(Link{"tape", {"vault", "dr"}, 50e6, 0.030});
+  s.plan.replication[0].target_host = "v1";
+  add_vm(s, "a", "p1", 45);
+  const Outcome o = run(s);
+  const auto t = transfers_of(o, "a");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_NEAR(*t[0].end_s, 900 + 18.05, kTol);
+}
+
+TEST(SimFailures, TargetHostDyingDuringTheBootsFailsThem) {
+  // Boots start on d1 at 1360 s (45 s); d1 dies at 1380 s and never returns: not recovered.
+  Scenario s = base_scenario("dr-host-dies", 3000);
+  add_vm(s, "a", "p1", 45);
+  s.events = {fail_at(K::fail_site, 1000, "primary"), fail_at(K::fail_host, 1380, "d1")};
+  const Outcome o = run(s);
+  const VmResult& r = vm(o, "a");
+  EXPECT_NE(r.outcome, VmOutcome::recovered);
+  EXPECT_FALSE(r.ready_s);
+}
+
+TEST(SimProcess, SimGridPrintsNothingUnlessVerbose) {
+  Scenario s = base_scenario("quiet", 3000);
+  add_vm(s, "a", "p1", 45);
+  s.events = {fail_at(K::fail_site, 1000, "primary")};
+  std::FILE* capture = std::tmpfile();
+  ASSERT_NE(capture, nullptr);
+  std::fflush(stderr);
+  std::fflush(stdout);
+  const int saved_err = ::dup(2), saved_out = ::dup(1);
+  ::dup2(::fileno(capture), 2);
+  ::dup2(::fileno(capture), 1);
+  Result<Outcome> quiet = simulate(realize(s, 1), SimOptions{});
+  const long quiet_size = std::ftell(capture) < 0 ? -1 : ::lseek(::fileno(capture), 0, SEEK_END);
+  SimOptions verbose;
+  verbose.verbose = true;
+  Result<Outcome> loud = simulate(realize(s, 1), verbose);
+  const long loud_size = ::lseek(::fileno(capture), 0, SEEK_END);
+  ::dup2(saved_err, 2);
+  ::dup2(saved_out, 1);
+  ::close(saved_err);
+  ::close(saved_out);
+  std::fclose(capture);
+  ASSERT_TRUE(quiet.ok());
+  ASSERT_TRUE(loud.ok());
+  EXPECT_EQ(quiet_size, 0);
+  EXPECT_GT(loud_size, 0);  // every command, with its time
 }
 
 TEST(SimBoot, BootStormSharesTheHostCores) {
