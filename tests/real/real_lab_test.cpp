@@ -188,7 +188,7 @@ class RealLab : public ::testing::Test {
     if (geteuid() != 0) {
       g_problem =
           "the real (libvirt lab) tests need root: they start libvirtd and QEMU through "
-          "real/lab/lab. LabRun them as root (ctest -L real), see docs/lab.md";
+          "real/lab/lab. Run them as root (ctest -L real), see docs/lab.md";
       return;
     }
     char pattern[] = "/tmp/firedrill-real-XXXXXX";
