@@ -7,6 +7,7 @@
 #
 # Defaults: build/, 1000 runs of three-tier, 200 runs of the 500-VM plan, --jobs = nproc.
 set -euo pipefail
+cores=$(nproc)
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$repo/build}
 three_tier_runs=${2:-1000}
@@ -16,24 +17,24 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [ -x "$firedrill" ] || { echo "no $firedrill: build first" >&2; exit 2; }
 
-# One sweep; prints "NAME: RUNS runs in SECONDS s = RATE runs/s (jobs J)".
+# One sweep; prints the wall-clock rate and the CPU time per run (user + system, parent
+# and children), which does not depend on what else the machine is doing.
 measure() {
   local name=$1 runs=$2 jobs=$3
   shift 3
-  local start end
-  start=$(date +%s.%N)
-  "$firedrill" whatif "$@" --runs "$runs" --jobs "$jobs" --quiet --out "$work/$name-$jobs" \
-    || { echo "$name: firedrill whatif failed with status $?" >&2; exit 1; }
-  end=$(date +%s.%N)
+  /usr/bin/time -o "$work/time" -f "%e %U %S" "$firedrill" whatif "$@" --runs "$runs" \
+    --jobs "$jobs" --quiet --out "$work/$name-$jobs" >/dev/null \
+    || { echo "$name: firedrill whatif failed" >&2; exit 1; }
   local completed
   completed=$(sed -n 's/^  "runs_completed": \([0-9]*\),$/\1/p' "$work/$name-$jobs/whatif.json")
-  awk -v n="$name" -v r="$completed" -v s="$start" -v e="$end" -v j="$jobs" \
-    'BEGIN { printf "%s: %d runs in %.2f s = %.0f runs/s (jobs %d)\n", n, r, e - s, r / (e - s), j }'
+  awk -v n="$name" -v r="$completed" -v j="$jobs" -v c="$cores" '{
+    cpu = $2 + $3
+    printf "%s: %d runs, jobs %d: %.2f s wall = %.1f runs/s; CPU %.1f ms/run (%d cores busy: %.0f runs/s)\n",
+           n, r, j, $1, r / $1, 1000 * cpu / r, c, c * r / cpu }' "$work/time"
 }
 
-cores=$(nproc)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "firedrill: $("$firedrill" --version)"
+echo "firedrill: $("$firedrill" --version); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The three-tier plan under a site outage at a uniformly random time (so runs differ).
 at='scenario.events[0].at={"dist":"uniform","min":"1h","max":"5h"}'
