@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <regex>
 
 #include "reports/history.hpp"
 #include "reports/report.hpp"
@@ -27,14 +26,15 @@ void expect_self_contained(const std::string& html) {
   EXPECT_EQ(html.find("@import"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
   EXPECT_EQ(html.find("@font-face"), std::string::npos);
-  // The only "http" allowed is the SVG namespace name, which is never fetched.
-  const std::regex url(R"(https?://)");
-  for (auto it = std::sregex_iterator(html.begin(), html.end(), url); it != std::sregex_iterator();
-       ++it) {
-    EXPECT_EQ(
-        html.compare(static_cast<std::size_t>(it->position()), 26, "http://www.w3.org/2000/svg"), 0)
-        << "external URL at offset " << it->position() << ": "
-        << html.substr(static_cast<std::size_t>(it->position()), 60);
+  // The only URL allowed is the SVG namespace name, which is never fetched. (No std::regex:
+  // GCC 12 warns inside it under AddressSanitizer.)
+  const std::string svg_namespace = "http://www.w3.org/2000/svg";
+  for (const char* scheme : {"http://", "https://"}) {
+    for (std::size_t at = html.find(scheme); at != std::string::npos;
+         at = html.find(scheme, at + 1)) {
+      EXPECT_EQ(html.compare(at, svg_namespace.size(), svg_namespace), 0)
+          << "external URL at offset " << at << ": " << html.substr(at, 60);
+    }
   }
 }
 
