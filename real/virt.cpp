@@ -206,10 +206,18 @@ bool delete_volume(const Connection& host, const std::string& name) {
 }
 
 bool delete_volume_at(const Connection& host, const std::string& path) {
-  Pool pool = host.pool();  // refreshed: files made by snapshots become volumes
-  Vol volume(virStorageVolLookupByPath(host.get(), path.c_str()));
-  if (!volume) return true;
-  return virStorageVolDelete(volume.get(), 0) == 0;
+  // Files made by snapshots become volumes only after a refresh, and a refresh racing
+  // with other pool work may miss one: look a few times, by path and by name, before
+  // concluding that it is gone.
+  const std::string name = path.substr(path.rfind('/') + 1);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    Pool pool = host.pool();  // refreshed
+    Vol volume(virStorageVolLookupByPath(host.get(), path.c_str()));
+    if (!volume && pool) volume.reset(virStorageVolLookupByName(pool.get(), name.c_str()));
+    if (volume) return virStorageVolDelete(volume.get(), 0) == 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return true;
 }
 
 long long copy_volume(const Connection& source_host, virStorageVolPtr source,
