@@ -263,6 +263,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  // Suggestions are for people: past a few thousand names, skip the quadratic search.
+  if (candidates.size() > 4096) return "";
   std::string best;
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   for (const std::string& candidate : candidates) {

@@ -436,8 +436,14 @@ class PlanChecker {
     }
   }
 
-  // Sites reachable from `from` over links.
-  bool linked(const std::string& from, const std::string& to) const {
+  // True when links connect site `from` to site `to` (remembered per pair).
+  bool linked(const std::string& from, const std::string& to) {
+    const auto key = std::make_pair(from, to);
+    if (const auto it = linked_.find(key); it != linked_.end()) return it->second;
+    return linked_[key] = search_link_path(from, to);
+  }
+
+  bool search_link_path(const std::string& from, const std::string& to) const {
     std::set<std::string> seen{from};
     std::deque<std::string> queue{from};
     while (!queue.empty()) {
@@ -649,6 +655,7 @@ class PlanChecker {
   std::map<std::string, std::size_t> sites_, datastores_, links_, networks_, vms_;
   std::map<std::string, HostRef> hosts_;
   std::multimap<std::string, std::size_t> replicated_by_;
+  std::map<std::pair<std::string, std::string>, bool> linked_;
 };
 
 // The scenario's own checks: duration, event times and targets, actions, and the warnings
