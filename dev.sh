@@ -14,7 +14,7 @@ BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev nlohmann-js
 # The real-host lab (real/lab/lab), the HTML rendering test and the fuzz target.
 TEST_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
                iptables dnsmasq-base busybox-static linux-image-cloud-amd64 cpio
-               chromium python3 clang libclang-rt-14-dev)
+               chromium fonts-dejavu-core python3 clang libclang-rt-14-dev)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
