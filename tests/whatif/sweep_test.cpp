@@ -95,7 +95,7 @@ TEST(Sweep, HangingTasksTimeOut) {
   std::map<std::size_t, TaskResult> results;
   SweepOptions options;
   options.jobs = 2;
-  options.task_timeout_s = 0.3;
+  options.task_timeout_s = 2;  // generous: a loaded CI machine may starve the others
   run_forked(
       first(3),
       [](std::size_t task) -> std::string {
@@ -144,7 +144,7 @@ TEST(Sweep, SignalHandlerStopsTheLoop) {
   options.jobs = 2;
   options.stop = &stop;
   itimerval timer{};
-  timer.it_value.tv_usec = 300000;  // one SIGALRM after 0.3 s, like a Ctrl-C mid-sweep
+  timer.it_value.tv_sec = 1;  // one SIGALRM after 1 s, like a Ctrl-C mid-sweep
   ::setitimer(ITIMER_REAL, &timer, nullptr);
   const auto stats = run_forked(
       first(100000), [](std::size_t) -> std::string { return "ok"; }, [](TaskResult&&) {}, options);
