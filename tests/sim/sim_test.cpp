@@ -383,8 +383,11 @@ TEST(SimFailures, LinkCutLosesTheTransferInFlight) {
 
 TEST(SimOperations, Failback) {
   // Outage at 1000 s, a recovered at DR (ready 1405 s). The site comes back at 4600 s; the
-  // operator fails back at 6000 s: the changes made at DR go back, then a planned failover
-  // home (shutdown 30 s at DR, sync, boot 45 s on p1). RPO 0; RTO at least 30 + 45.
+  // operator fails back at 6000 s. The changes made at DR, 1 MB/s x (6000 - 1405) s =
+  // 4.595e9 B, go back d1 -> p1: 0.02 + 36.76 = 36.78 s (6036.78). Then a planned failover
+  // home: the DR copy shuts down (30 s, to 6066.78), its final sync ships 66.78 s of changes
+  // (0.02 + 6.678e7 / 125e6 = 0.55424 s), a boots on p1 (45 s). RPO 0; RTO from the
+  // shutdown's start: 30 + 0.55424 + 45 = 75.55424 s.
   Scenario s = base_scenario("failback", 10000);
   add_vm(s, "a", "p1", 45);
   Event outage = fail_at(K::fail_site, 1000, "primary");
@@ -399,9 +402,12 @@ TEST(SimOperations, Failback) {
   ASSERT_TRUE(r.failback->rpo_s);
   EXPECT_NEAR(*r.failback->rpo_s, 0, kTol);
   ASSERT_TRUE(r.failback->rto_s);
-  EXPECT_GE(*r.failback->rto_s, 75 - kTol);
-  EXPECT_FALSE(transfers_of(o, "a", "reverse_sync").empty());
-  for (const TransferRecord& t : transfers_of(o, "a", "reverse_sync")) {
+  EXPECT_NEAR(*r.failback->rto_s, 75.55424, kTol);
+  const auto back = transfers_of(o, "a", "reverse_sync");
+  ASSERT_EQ(back.size(), 2u);  // the changes made at DR, then the final sync
+  EXPECT_DOUBLE_EQ(back[0].bytes, 4.595e9);
+  EXPECT_NEAR(*back[0].end_s, 6036.78, kTol);
+  for (const TransferRecord& t : back) {
     EXPECT_EQ(t.source_host, "d1");
     EXPECT_EQ(t.target_host, "p1");
   }
