@@ -13,6 +13,7 @@ Usage:
   firedrill run SCENARIO... [--backend sim|libvirt] [--out DIR] [--seed N] [--set PATH=VALUE]...
   firedrill validate FILE... [--format text|json] [--set PATH=VALUE]...
   firedrill whatif SCENARIO --vary PATH=V1,V2,... [--runs N] [--jobs J] [--seed S] [--out DIR]
+                   [--shard I/N]      firedrill whatif --merge DIR... [--out DIR]
   firedrill history [--plan NAME] [--format text|json|csv] [--verify] [--html FILE]
   firedrill cleanup DIR
   firedrill --help | --version
