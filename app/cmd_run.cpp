@@ -42,6 +42,7 @@ struct RunOptions {
   bool verbose = false;
   bool quiet = false;
   bool no_prediction = false;
+  bool keep = false;
 };
 
 std::string out_dir_for(const RunOptions& options, const Scenario& scenario) {
@@ -73,9 +74,11 @@ int cmd_run(int argc, char** argv) {
                                                "do not append this run to the history")(
       "no-prediction", po::bool_switch(&options.no_prediction),
       "libvirt backend: skip the simulator's prediction shown next to the measurement")(
-      "verbose,v", po::bool_switch(&options.verbose),
-      "print every engine command and let SimGrid log")("quiet,q", po::bool_switch(&options.quiet),
-                                                        "print nothing but errors");
+      "keep", po::bool_switch(&options.keep),
+      "libvirt backend: leave the domains and volumes the run created (firedrill cleanup DIR "
+      "removes them)")("verbose,v", po::bool_switch(&options.verbose),
+                       "print every engine command and let SimGrid log")(
+      "quiet,q", po::bool_switch(&options.quiet), "print nothing but errors");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value(&options.scenarios)->composing());
   po::options_description all;
@@ -140,6 +143,7 @@ int cmd_run(int argc, char** argv) {
   backend_options.hosts_file = options.hosts_file;
   backend_options.verbose = options.verbose;
   backend_options.predict = !options.no_prediction;
+  backend_options.keep = options.keep;
   if (Diagnostic error; !prepare_backend(backend_options, scenarios, error)) {
     std::cerr << error.render() << "\n";
     return error.message.rfind("cannot reach", 0) == 0 ? 3 : 2;

@@ -91,6 +91,7 @@ BackendRun run_on_backend(const BackendOptions& options, const Scenario& scenari
   real.host_uris = host_uris(options, scenario);
   real.out_dir = out_dir;
   real.verbose = options.verbose;
+  real.keep = options.keep;
   for (const auto& [host, uri] : real.host_uris) context.host_uris.push_back({host, uri});
   RealRunResult result = run_libvirt(realized, real);
   for (const std::string& note : result.notes) std::cerr << "note: " << note << "\n";

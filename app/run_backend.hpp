@@ -19,6 +19,7 @@ struct BackendOptions {
   std::string hosts_file;       // libvirt: host=URI lines
   bool verbose = false;
   bool predict = true;  // libvirt: also simulate the scenario, for measured vs predicted
+  bool keep = false;    // libvirt: leave what the run created (firedrill cleanup removes it)
 };
 
 // Checks what the backend needs before anything runs (the hosts file parses, every plan
