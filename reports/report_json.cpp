@@ -3,6 +3,7 @@
 // clock, so the same scenario and Outcome always give the same bytes.
 #include <map>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "reports/report.hpp"
@@ -78,6 +79,11 @@ Json vm_json(const VmResult& vm) {
   json["critical_path"] = critical_path_json(vm.critical_path);
   json["failback"] = failback_json(vm.failback);
   json["rpo_from_data"] = optional_number(vm.rpo_from_data_s);
+  // Real runs: RPO from recovery-point metadata and from the restored data should agree;
+  // more than a second apart is worth a look (clock skew, a record format problem...).
+  if (vm.rpo_from_data_s && vm.rpo_s) {
+    json["rpo_sources_disagree"] = std::abs(*vm.rpo_from_data_s - *vm.rpo_s) > 1.0;
+  }
   return json;
 }
 
