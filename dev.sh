@@ -12,8 +12,8 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev nlohmann-json3-dev
                 libboost-program-options-dev libgtest-dev libsqlite3-dev)
 # The real-host lab (real/lab/lab), the HTML rendering test and the fuzz target.
-TEST_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
-               iptables dnsmasq-base busybox-static linux-image-cloud-amd64 cpio
+TEST_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
+               iptables dnsmasq-base busybox-static linux-image-cloud-amd64 cpio iproute2 kmod
                chromium fonts-dejavu-core python3 clang libclang-rt-14-dev)
 
 log() { printf '==> %s\n' "$*" >&2; }
