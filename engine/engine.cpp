@@ -500,52 +500,47 @@ void EngineState::on_transfer_ended(const TransferEnded& event) {
   member_synced(ref.operation, ref.member);
 }
 
-void EngineState::on_restore_ended(const RestoreEnded& event) {
-  auto it = activities_.find(event.id);
-  if (it == activities_.end()) return;
+// Settles the member activity `id` reports: forgets it, and fails its member when it did
+// not succeed. Empty when the activity is already settled or failed.
+std::optional<ActivityRef> EngineState::take_member_activity(ActivityId id, bool ok,
+                                                             const char* what,
+                                                             const std::string& detail) {
+  auto it = activities_.find(id);
+  if (it == activities_.end()) return std::nullopt;
   const ActivityRef ref = it->second;
   activities_.erase(it);
-  Member& member = operations_[ref.operation].members[ref.member];
-  member.activity.reset();
-  if (!event.ok) {
+  operations_[ref.operation].members[ref.member].activity.reset();
+  if (!ok) {
     member_failed(ref.operation, ref.member,
-                  "restore failed" + (event.detail.empty() ? "" : ": " + event.detail));
-    return;
+                  std::string(what) + " failed" + (detail.empty() ? "" : ": " + detail));
+    return std::nullopt;
   }
+  return ref;
+}
+
+void EngineState::on_restore_ended(const RestoreEnded& event) {
+  const std::optional<ActivityRef> ref =
+      take_member_activity(event.id, event.ok, "restore", event.detail);
+  if (!ref) return;
+  Member& member = operations_[ref->operation].members[ref->member];
   step(vms_[member.vm].vm->name, "restore", member.target_host, member.prelude_end_s, now_s_,
        member.instance);
   member.prelude_end_s = now_s_;
-  enqueue_boot(ref.operation, ref.member);
+  enqueue_boot(ref->operation, ref->member);
 }
 
 void EngineState::on_boot_ended(const BootEnded& event) {
-  auto it = activities_.find(event.id);
-  if (it == activities_.end()) return;
-  const ActivityRef ref = it->second;
-  activities_.erase(it);
-  Member& member = operations_[ref.operation].members[ref.member];
-  member.activity.reset();
-  if (!event.ok) {
-    member_failed(ref.operation, ref.member,
-                  "boot failed" + (event.detail.empty() ? "" : ": " + event.detail));
-    return;
-  }
-  member_ready(ref.operation, ref.member, event.data_as_of_s);
+  const std::optional<ActivityRef> ref =
+      take_member_activity(event.id, event.ok, "boot", event.detail);
+  if (!ref) return;
+  member_ready(ref->operation, ref->member, event.data_as_of_s);
 }
 
 void EngineState::on_shutdown_ended(const ShutdownEnded& event) {
-  auto it = activities_.find(event.id);
-  if (it == activities_.end()) return;
-  const ActivityRef ref = it->second;
-  activities_.erase(it);
-  Member& member = operations_[ref.operation].members[ref.member];
-  member.activity.reset();
-  if (!event.ok) {
-    member_failed(ref.operation, ref.member,
-                  "shutdown failed" + (event.detail.empty() ? "" : ": " + event.detail));
-    return;
-  }
-  member_off(ref.operation, ref.member);
+  const std::optional<ActivityRef> ref =
+      take_member_activity(event.id, event.ok, "shutdown", event.detail);
+  if (!ref) return;
+  member_off(ref->operation, ref->member);
 }
 
 // ---- The end of the run ------------------------------------------------------------------

@@ -39,6 +39,8 @@ class EngineState {
   void production_down(int vm, const std::string& cause, bool data_damaged);
   void end_run();
   void on_transfer_ended(const TransferEnded& event);
+  std::optional<ActivityRef> take_member_activity(ActivityId id, bool ok, const char* what,
+                                                  const std::string& detail);
   void on_restore_ended(const RestoreEnded& event);
   void on_boot_ended(const BootEnded& event);
   void on_shutdown_ended(const ShutdownEnded& event);

@@ -6,9 +6,12 @@
 #include <cstdio>
 #include <map>
 
+#include "reports/text.hpp"
 #include "reports/whatif_report.hpp"
 
 namespace firedrill::whatif {
+
+using reports::xml_escape;
 
 namespace {
 
@@ -18,32 +21,6 @@ constexpr std::size_t kMaxSeries = 8;
 constexpr std::size_t kMaxCdfCurves = 8;
 constexpr double kWidth = 600, kHeight = 320;
 constexpr double kLeft = 70, kRight = 20, kTop = 36, kBottom = 56;
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string fixed(double value, int decimals = 1) {
   char buffer[64];
@@ -108,8 +85,8 @@ struct Frame {
 std::string svg_open(const std::string& title) {
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fixed(kWidth, 0) + "\" height=\"" +
          fixed(kHeight, 0) + "\" viewBox=\"0 0 " + fixed(kWidth, 0) + " " + fixed(kHeight, 0) +
-         "\" role=\"img\"><title>" + escape(title) + "</title><text x=\"" + fixed(kLeft, 0) +
-         "\" y=\"20\" class=\"title\">" + escape(title) + "</text>";
+         "\" role=\"img\"><title>" + xml_escape(title) + "</title><text x=\"" + fixed(kLeft, 0) +
+         "\" y=\"20\" class=\"title\">" + xml_escape(title) + "</text>";
 }
 
 // Horizontal grid lines and y labels; `as_duration` formats them as times.
@@ -124,7 +101,7 @@ std::string y_axis(const Frame& frame, bool as_duration, const std::string& labe
            (as_duration ? short_duration(value) : fixed(value, 2)) + "</text>";
   }
   svg += "<text transform=\"translate(14," + fixed((kTop + kHeight - kBottom) / 2) +
-         ") rotate(-90)\" class=\"axislabel\">" + escape(label) + "</text>";
+         ") rotate(-90)\" class=\"axislabel\">" + xml_escape(label) + "</text>";
   return svg;
 }
 
@@ -148,7 +125,7 @@ std::string legend(const std::vector<std::string>& names) {
     svg += "<rect x=\"" + fixed(x) + "\" y=\"" + fixed(y - 9) +
            "\" width=\"10\" height=\"10\" fill=\"" + kPalette[i % std::size(kPalette)] + "\"/>";
     svg += "<text x=\"" + fixed(x + 14) + "\" y=\"" + fixed(y) + "\" class=\"legend\">" +
-           escape(names[i]) + "</text>";
+           xml_escape(names[i]) + "</text>";
     x += width_of(names[i]);
   }
   return svg;
@@ -207,8 +184,8 @@ std::string parameter_chart(const SweepSummary& summary, std::size_t axis, bool 
   svg += y_axis(frame, true, what + " (worst VM per run)");
   for (std::size_t i = 0; i < parameter.values.size(); ++i) {
     svg += "<text x=\"" + fixed(frame.x(static_cast<double>(i))) + "\" y=\"" +
-           fixed(kHeight - kBottom + 16) + "\" class=\"xlabel\">" + escape(parameter.values[i]) +
-           "</text>";
+           fixed(kHeight - kBottom + 16) + "\" class=\"xlabel\">" +
+           xml_escape(parameter.values[i]) + "</text>";
   }
   std::vector<std::string> names;
   for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -324,7 +301,7 @@ std::string table(const SweepSummary& summary) {
     const std::size_t rows = c.vms.size() + 1;
     html += "<tr class=\"plan\"><td rowspan=\"" + std::to_string(rows) + "\">" +
             std::to_string(c.index) + "</td><td rowspan=\"" + std::to_string(rows) + "\">" +
-            escape(combination_name(summary, c)) + "</td><td>plan (worst VM)</td><td>" +
+            xml_escape(combination_name(summary, c)) + "</td><td>plan (worst VM)</td><td>" +
             std::to_string(c.completed) +
             (c.failed_runs.empty() ? ""
                                    : " <span class=\"bad\">+" +
@@ -332,12 +309,13 @@ std::string table(const SweepSummary& summary) {
             "</td><td></td>" + distribution_cells(c.rto) + distribution_cells(c.rpo) +
             "<td></td><td colspan=\"2\">all met: " + percent(c.p_all_met) + "</td><td></td></tr>";
     for (const VmStats& vm : c.vms) {
-      html += "<tr><td>" + escape(vm.name) + "</td><td></td><td>" + std::to_string(vm.recovered) +
-              "/" + std::to_string(vm.failed) + "/" + std::to_string(vm.lost) + "/" +
-              std::to_string(vm.unaffected) + "</td>" + distribution_cells(vm.rto) +
-              distribution_cells(vm.rpo) + "<td>" + optional_duration(vm.objective_rto_s) + " / " +
+      html += "<tr><td>" + xml_escape(vm.name) + "</td><td></td><td>" +
+              std::to_string(vm.recovered) + "/" + std::to_string(vm.failed) + "/" +
+              std::to_string(vm.lost) + "/" + std::to_string(vm.unaffected) + "</td>" +
+              distribution_cells(vm.rto) + distribution_cells(vm.rpo) + "<td>" +
+              optional_duration(vm.objective_rto_s) + " / " +
               optional_duration(vm.objective_rpo_s) + "</td><td>" + percent(vm.p_rto_met) +
-              "</td><td>" + percent(vm.p_rpo_met) + "</td><td>" + escape(vm.drivers_text) +
+              "</td><td>" + percent(vm.p_rpo_met) + "</td><td>" + xml_escape(vm.drivers_text) +
               "</td></tr>";
     }
   }
@@ -351,7 +329,7 @@ std::string failed_runs(const SweepSummary& summary) {
     for (const FailedRun& run : c.failed_runs) {
       if (listed++ == 50) break;
       html += "<li>combination " + std::to_string(c.index) + ", run " + std::to_string(run.run) +
-              ", seed " + std::to_string(run.seed) + ": " + escape(run.error) + "</li>";
+              ", seed " + std::to_string(run.seed) + ": " + xml_escape(run.error) + "</li>";
     }
   }
   if (html.empty()) return "";
@@ -388,8 +366,9 @@ std::string format_whatif_html(const SweepSummary& summary) {
   const Sweep& sweep = summary.sweep;
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>What-if: " +
-      escape(sweep.scenario) + "</title>" + kStyle + "</head><body>";
-  html += "<h1>What-if: " + escape(sweep.scenario) + " (plan " + escape(sweep.plan) + ")</h1>";
+      xml_escape(sweep.scenario) + "</title>" + kStyle + "</head><body>";
+  html +=
+      "<h1>What-if: " + xml_escape(sweep.scenario) + " (plan " + xml_escape(sweep.plan) + ")</h1>";
   if (summary.partial) {
     html += "<p class=\"banner\">Partial result: " +
             std::to_string(summary.completed + summary.failed) + " of " +
@@ -404,9 +383,9 @@ std::string format_whatif_html(const SweepSummary& summary) {
   for (const Axis& axis : sweep.axes) {
     std::string values;
     for (const std::string& value : axis.values) values += (values.empty() ? "" : ", ") + value;
-    html += "<dt>varied " + escape(axis.path) + "</dt><dd>" + escape(values) + "</dd>";
+    html += "<dt>varied " + xml_escape(axis.path) + "</dt><dd>" + xml_escape(values) + "</dd>";
   }
-  for (const std::string& set : sweep.sets) html += "<dt>set</dt><dd>" + escape(set) + "</dd>";
+  for (const std::string& set : sweep.sets) html += "<dt>set</dt><dd>" + xml_escape(set) + "</dd>";
   html +=
       "<dt>runs completed</dt><dd>" + std::to_string(summary.completed) + " of " +
       std::to_string(summary.planned) +
@@ -430,7 +409,7 @@ std::string format_whatif_html(const SweepSummary& summary) {
       "<p class=\"note\">Quantiles are nearest-rank. P(met) counts unaffected runs as met and "
       "failed"
       " or lost VMs as missed. firedrill " +
-      escape(sweep.tool_version) + ".</p></body></html>\n";
+      xml_escape(sweep.tool_version) + ".</p></body></html>\n";
   return html;
 }
 
