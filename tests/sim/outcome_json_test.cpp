@@ -33,7 +33,13 @@ Outcome sample() {
   v.incidents = {IncidentRecord{7200, "fail site primary", 7665},
                  IncidentRecord{9000, "fail host dr1", std::nullopt}};
   v.critical_path = {CriticalStep{"detection", "db", 60}, CriticalStep{"boot", "ad", 45}};
-  v.failback = FailbackResult{10000, 10100, 100, 0, "recovered", ""};
+  FailbackResult failback;  // by name: the struct grows with the backends' evidence
+  failback.start_s = 10000;
+  failback.end_s = 10100;
+  failback.rto_s = 100;
+  failback.rpo_s = 0;
+  failback.outcome = "recovered";
+  v.failback = failback;
   v.rpo_from_data_s = 599.9;
   o.vms = {v, VmResult{}};
   o.vms[1].name = "web";
