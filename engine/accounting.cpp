@@ -10,7 +10,9 @@ namespace firedrill {
 namespace {
 
 // Differences of microsecond times, kept to the microsecond (no 170.1199999999999).
-double span_s(double seconds) { return std::round(seconds * 1e6) / 1e6; }
+double span_s(double seconds) {
+  return std::round(seconds * 1e6) / 1e6;
+}
 
 void push_step(std::vector<CriticalStep>& steps, const std::string& step, const std::string& vm,
                double seconds) {
@@ -126,7 +128,8 @@ std::vector<CriticalStep> EngineState::critical_path(const Operation& op, int m)
 Outcome EngineState::outcome() const {
   Outcome outcome;
   outcome.incident_time_s = first_incident_s_;
-  outcome.end_s = finished_ ? scenario_.duration_s : now_s_;
+  outcome.end_s = finished_ ? end_s_ : now_s_;
+  outcome.ended = !finished_ ? "running" : ended_settled_ ? "settled" : "duration";
   outcome.timeline = timeline_;
   std::stable_sort(
       outcome.timeline.begin(), outcome.timeline.end(),

@@ -19,6 +19,12 @@ double to_microseconds(double seconds) {
 
 constexpr double kTimerSlack_s = 1e-6;
 
+// Timers that may still change what a run reports: scenario events, repairs, detection,
+// operator delay, HA timeouts. Replication ticks and the end of the run do not.
+bool counts_as_action(Timer::Kind kind) {
+  return kind != Timer::Kind::replication_tick && kind != Timer::Kind::run_end;
+}
+
 }  // namespace
 
 // ---- FailoverEngine: a thin face over EngineState ----------------------------------------
@@ -174,8 +180,10 @@ std::vector<Command> EngineState::advance(double now_s) {
     // A timer fires at its own time; a real driver that wakes late fires it at `now`.
     const bool late = now_s - timer.at_s > kTimerSlack_s;
     now_s_ = std::max(now_s_, late ? now_s : timer.at_s);
+    if (counts_as_action(timer.kind)) --pending_action_timers_;
     fire(timer);
   }
+  end_if_settled();
   return std::move(out_);
 }
 
@@ -199,6 +207,7 @@ std::vector<Command> EngineState::handle(const DriverEvent& event, double now_s)
       },
       event);
   schedule_boots();
+  end_if_settled();
   return std::move(out_);
 }
 
@@ -208,6 +217,7 @@ std::optional<double> EngineState::poll_timeout() const {
 }
 
 void EngineState::schedule(double at_s, Timer::Kind kind, int index) {
+  if (counts_as_action(kind)) ++pending_action_timers_;
   timers_.push(Timer{to_microseconds(at_s), next_sequence_++, kind, index});
 }
 
@@ -232,6 +242,7 @@ void EngineState::fire(const Timer& timer) {
       break;
     case Timer::Kind::run_end:
       end_run();
+      end_s_ = scenario_.duration_s;
       return;
   }
   schedule_boots();
@@ -546,6 +557,7 @@ void EngineState::on_shutdown_ended(const ShutdownEnded& event) {
 // ---- The end of the run ------------------------------------------------------------------
 
 void EngineState::end_run() {
+  finished_ = true;  // first: nothing below may start anything new
   // Whatever is still under way did not make it within the scenario's duration.
   for (std::size_t o = 0; o < operations_.size(); ++o) {
     Operation& op = operations_[o];
@@ -561,7 +573,25 @@ void EngineState::end_run() {
   for (ReplicaState& replica : replicas_) {
     if (replica.in_flight_record >= 0) transfers_[replica.in_flight_record].result = "in_flight";
   }
-  finished_ = true;
+  end_s_ = now_s_;
+}
+
+// Nothing more can happen that the report is about (engine/engine.hpp, finished()).
+bool EngineState::settled() const {
+  if (!vm_hit_ || pending_action_timers_ > 0) return false;
+  for (const Operation& op : operations_) {
+    if (!op.finished) return false;
+  }
+  for (const auto& [id, activity] : activities_) {
+    if (activity.operation >= 0) return false;
+  }
+  return true;
+}
+
+void EngineState::end_if_settled() {
+  if (finished_ || !scenario_.end_when_settled || !settled()) return;
+  end_run();
+  ended_settled_ = true;
 }
 
 }  // namespace firedrill

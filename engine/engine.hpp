@@ -35,7 +35,14 @@ class FailoverEngine {
   std::vector<Command> handle(const DriverEvent& event, double now_s);
   // When the engine next wants advance() to be called; nullopt once finished.
   std::optional<double> poll_timeout() const;
-  // True once the scenario's duration is reached.
+  // True once the scenario's duration is reached, or, when the scenario asks for
+  // end_when_settled, once the run has settled: at least one VM was hit by an incident,
+  // every scripted event has fired, no detection, operator-delay, HA or repair timer is
+  // pending, and every operation (failover, test, planned move, failback, repair restart)
+  // has finished with each member ready or failed, its test copies deleted and nothing of
+  // it in flight. The run then ends at that instant exactly as it would at `duration`
+  // (Outcome::end_s is the settle time, Outcome::ended says which). Periodic replication
+  // still in flight does not keep a run going.
   bool finished() const;
   // Results so far (complete once finished()).
   Outcome outcome() const;

@@ -38,6 +38,8 @@ class EngineState {
   void stop_instances_on_host(int host, const std::string& cause);
   void production_down(int vm, const std::string& cause, bool data_damaged);
   void end_run();
+  bool settled() const;
+  void end_if_settled();
   void on_transfer_ended(const TransferEnded& event);
   std::optional<ActivityRef> take_member_activity(ActivityId id, bool ok, const char* what,
                                                   const std::string& detail);
@@ -72,6 +74,8 @@ class EngineState {
   void start_test_failover(double now_s);
   void start_planned_failover(double now_s);
   void start_failback(double now_s);
+  void start_reverse_sync(int operation, int member);
+  void failback_follows(int vm, bool arrived, const std::string& reason);
   void failback_move(int operation);
   void start_repair_restart(int vm, double incident_s, const std::string& cause);
   void begin_shutdowns(int operation);
@@ -109,6 +113,10 @@ class EngineState {
   const Plan& plan_;
   double now_s_ = 0.0;
   bool finished_ = false;
+  double end_s_ = 0.0;             // when the run ended (once finished_)
+  bool ended_settled_ = false;     // it ended because it settled, not at `duration`
+  int pending_action_timers_ = 0;  // scheduled timers other than replication ticks and run_end
+  bool vm_hit_ = false;            // an incident has hit at least one VM
   bool setup_done_ = false;
   std::vector<Command> out_;  // commands of the call in progress
 

@@ -61,8 +61,8 @@ struct Vm {
   double change_rate_Bps = 0.0;
   DurationSpec boot_time = DurationSpec::fixed_at(60);
   DurationSpec shutdown_time = DurationSpec::fixed_at(30);
-  std::string network;  // may be empty
-  std::string ip;       // may be empty
+  std::string network;    // may be empty
+  std::string ip;         // may be empty
   std::string datastore;  // empty: the cluster's datastore of its host, else local disk
   Objectives objectives;
   std::vector<std::string> depends_on;
@@ -150,6 +150,10 @@ struct Scenario {
   std::uint64_t seed = 1;
   double duration_s = 0.0;
   std::vector<Event> events;
+  // A run option, not read from the scenario file (`firedrill run --end-when-settled`):
+  // end the run as soon as it has settled (engine/engine.hpp) instead of at `duration`,
+  // which stays the deadline.
+  bool end_when_settled = false;
 
   // Where it came from, for messages and evidence.
   std::string file;       // the scenario file as given

@@ -37,6 +37,9 @@ struct FailbackResult {
   std::optional<double> rpo_s;
   std::string outcome;  // "recovered" | "failed"
   std::string reason;
+  // Real backend evidence: the shutdown of the copy at the DR site (phase 2) minus the write
+  // time of the newest record the VM found on its home disk, at least 0.
+  std::optional<double> rpo_from_data_s;
 };
 
 struct VmResult {
@@ -97,7 +100,11 @@ struct Summary {
 
 struct Outcome {
   std::optional<double> incident_time_s;  // the first incident (failure, corruption or action)
-  double end_s = 0.0;                     // when the run ended (the scenario's duration)
+  double end_s = 0.0;                     // when the run ended
+  // Why it ended then: "duration" (the scenario's duration, SPEC 3.10), "settled" (the run
+  // asked to end when settled and nothing more could happen, engine/engine.hpp), or
+  // "running" for the results of a run not finished yet.
+  std::string ended = "duration";
   std::vector<VmResult> vms;              // in plan order
   std::vector<TimelineStep> timeline;     // in start order
   std::vector<TransferRecord> transfers;  // every replication cycle and sync, in start order

@@ -93,7 +93,8 @@ void to_json(json& j, const FailbackResult& v) {
        {"rto_s", optional_number(v.rto_s)},
        {"rpo_s", optional_number(v.rpo_s)},
        {"outcome", v.outcome},
-       {"reason", v.reason}};
+       {"reason", v.reason},
+       {"rpo_from_data_s", optional_number(v.rpo_from_data_s)}};
 }
 
 void from_json(const json& j, FailbackResult& v) {
@@ -103,6 +104,9 @@ void from_json(const json& j, FailbackResult& v) {
   v.rpo_s = read_optional_number(j.at("rpo_s"));
   v.outcome = j.at("outcome").get<std::string>();
   v.reason = j.at("reason").get<std::string>();
+  // Absent from outcomes written before the field existed.
+  v.rpo_from_data_s =
+      j.contains("rpo_from_data_s") ? read_optional_number(j["rpo_from_data_s"]) : std::nullopt;
 }
 
 void to_json(json& j, const VmResult& v) {
@@ -228,6 +232,7 @@ void from_json(const json& j, Summary& v) {
 void to_json(json& j, const Outcome& v) {
   j = {{"incident_time_s", optional_number(v.incident_time_s)},
        {"end_s", number(v.end_s)},
+       {"ended", v.ended},
        {"vms", v.vms},
        {"timeline", v.timeline},
        {"transfers", v.transfers},
@@ -238,6 +243,7 @@ void to_json(json& j, const Outcome& v) {
 void from_json(const json& j, Outcome& v) {
   v.incident_time_s = read_optional_number(j.at("incident_time_s"));
   v.end_s = read_number(j.at("end_s"));
+  v.ended = j.contains("ended") ? j["ended"].get<std::string>() : "duration";  // older outcomes
   v.vms = j.at("vms").get<std::vector<VmResult>>();
   v.timeline = j.at("timeline").get<std::vector<TimelineStep>>();
   v.transfers = j.at("transfers").get<std::vector<TransferRecord>>();

@@ -51,6 +51,7 @@ void EngineState::step(const std::string& vm, const std::string& step_name, int 
 
 void EngineState::note_incident(int v, double at_s, const std::string& cause) {
   VmResult& result = vms_[v].result;
+  vm_hit_ = true;
   if (!result.incident_s) result.incident_s = at_s;
   result.incidents.push_back(IncidentRecord{at_s, cause, std::nullopt});
   if (!first_incident_s_) first_incident_s_ = at_s;
@@ -396,9 +397,17 @@ void EngineState::start_planned_failover(double now_s) {
 void EngineState::start_failback(double now_s) {
   const int o = open_operation(Operation::Kind::failback, now_s, -1, "failback");
   operations_[o].started = true;
+  std::vector<bool> arrived;  // by member: serving at the DR site now
   for (std::size_t v = 0; v < vms_.size(); ++v) {
     VmState& vm = vms_[v];
-    if (vm.at_home || !vm_serving(static_cast<int>(v)) || vm.active_operation >= 0) continue;
+    // A VM still on its way to the DR site (its planned or replica failover in progress)
+    // joins when it is ready there: failback_follows().
+    const bool on_its_way = vm.active_operation >= 0 &&
+                            !operations_[vm.active_operation].finished &&
+                            (operations_[vm.active_operation].kind == Operation::Kind::planned ||
+                             operations_[vm.active_operation].kind == Operation::Kind::replica);
+    const bool at_dr = !vm.at_home && vm_serving(static_cast<int>(v)) && vm.active_operation < 0;
+    if (!at_dr && !on_its_way) continue;
     Member member;
     member.vm = static_cast<int>(v);
     member.replica = primary_replica(static_cast<int>(v));
@@ -406,7 +415,8 @@ void EngineState::start_failback(double now_s) {
     member.network = vm.vm->network;  // home again: the original network and address
     member.ip = vm.vm->ip;
     add_member(o, member);
-    vm.active_operation = o;
+    arrived.push_back(at_dr);
+    if (at_dr) vm.active_operation = o;
     FailbackResult failback;
     failback.start_s = now_s;
     failback.outcome = "in_progress";
@@ -414,20 +424,44 @@ void EngineState::start_failback(double now_s) {
   }
   // Phase 1: ship the changes made at the DR site home while the VMs keep running there.
   for (int m : members_in_order(operations_[o])) {
-    Member& member = operations_[o].members[m];
-    VmState& vm = vms_[member.vm];
-    if (!route_up(vm.current_host, vm.home_host)) {
-      member_failed(o, m,
-                    "the original host " + hosts_[vm.home_host].host->name + " is not reachable");
-      continue;
-    }
-    member.stage = Member::Stage::reverse_syncing;
-    const double bytes = vm.vm->change_rate_Bps * (now_s - vm.serving_since_s);
-    member.activity =
-        start_transfer(TransferKind::reverse_sync, member.replica, member.vm, member.instance,
-                       vm.current_host, vm.home_host, bytes, now_s, o, m);
+    if (arrived[m]) start_reverse_sync(o, m);
   }
   maybe_finish_operation(o);
+}
+
+void EngineState::start_reverse_sync(int o, int m) {
+  Member& member = operations_[o].members[m];
+  VmState& vm = vms_[member.vm];
+  if (!route_up(vm.current_host, vm.home_host)) {
+    member_failed(o, m,
+                  "the original host " + hosts_[vm.home_host].host->name + " is not reachable");
+    return;
+  }
+  member.stage = Member::Stage::reverse_syncing;
+  const double bytes = vm.vm->change_rate_Bps * (now_s_ - vm.serving_since_s);
+  member.activity =
+      start_transfer(TransferKind::reverse_sync, member.replica, member.vm, member.instance,
+                     vm.current_host, vm.home_host, bytes, now_s_, o, m);
+}
+
+// A VM a failback waits for (it was on its way to the DR site when the failback began)
+// arrived there, or its failover ended without it: its phase 1 starts, or it fails.
+void EngineState::failback_follows(int v, bool arrived, const std::string& reason) {
+  for (std::size_t o = 0; o < operations_.size(); ++o) {
+    const Operation& op = operations_[o];
+    if (op.kind != Operation::Kind::failback || op.finished || op.failback_moving) continue;
+    const auto it = op.member_of_vm.find(v);
+    if (it == op.member_of_vm.end() || op.members[it->second].stage != Member::Stage::waiting) {
+      continue;
+    }
+    if (arrived) {
+      vms_[v].active_operation = static_cast<int>(o);
+      start_reverse_sync(static_cast<int>(o), it->second);
+    } else {
+      member_failed(static_cast<int>(o), it->second,
+                    "its failover to the recovery site did not complete: " + reason);
+    }
+  }
 }
 
 void EngineState::failback_move(int o) {
@@ -724,12 +758,19 @@ void EngineState::member_ready(int o, int m, std::optional<double> data_as_of_s)
     failback.rto_s = std::round((now_s_ - op.rto_base_s) * 1e6) / 1e6;
     failback.rpo_s = 0.0;
     failback.outcome = "recovered";
+    if (data_as_of_s) {
+      failback.rpo_from_data_s =
+          std::max(0.0, std::round((member.shutdown_start_s - *data_as_of_s) * 1e6) / 1e6);
+    }
   } else if (!vm.first_incident_done) {
     settle_first_incident(member.vm, op, member);
     if (data_as_of_s) {
       vm.result.rpo_from_data_s =
           std::max(0.0, std::round((op.incident_s - *data_as_of_s) * 1e6) / 1e6);
     }
+  }
+  if (op.kind == Operation::Kind::planned || op.kind == Operation::Kind::replica) {
+    failback_follows(member.vm, true, "");
   }
   maybe_finish_operation(o);
 }
@@ -770,6 +811,9 @@ void EngineState::member_failed(int o, int m, const std::string& reason, bool se
     vm.result.mechanism = mechanism_of(op.kind);
     vm.result.reason = reason;
   }
+  if (op.kind == Operation::Kind::planned || op.kind == Operation::Kind::replica) {
+    failback_follows(member.vm, false, reason);
+  }
   maybe_finish_operation(o);
 }
 
@@ -780,7 +824,7 @@ void EngineState::maybe_finish_operation(int o) {
     const bool synced = std::all_of(op.members.begin(), op.members.end(), [&](const Member& m) {
       return m.stage == Member::Stage::reverse_synced || m.stage == Member::Stage::failed;
     });
-    if (synced) failback_move(o);
+    if (synced && !finished_) failback_move(o);  // never a move begun by the end of the run
     return;
   }
   if (op.pending > 0) return;
