@@ -120,7 +120,7 @@ void write_verdict(std::ostringstream& html, const Scenario& scenario, const Out
     html << "<br/><span class=\"sub\">Incident (T) at "
          << esc(at_text(*outcome.incident_time_s, {})) << " of a "
          << esc(human_duration(outcome.end_s)) << " run (" << esc(drill_label(scenario))
-         << ").</span>";
+         << (outcome.ended == "settled" ? "; ended when settled" : "") << ").</span>";
   }
   html << "</p>\n";
 }
@@ -190,6 +190,15 @@ void write_critical_paths(std::ostringstream& html, const Outcome& outcome) {
   html << "</tbody></table>\n";
 }
 
+std::string failback_notes(const FailbackResult& failback) {
+  std::string notes = esc(failback.reason);
+  if (failback.rpo_from_data_s) {
+    notes += (notes.empty() ? "" : "; ") + std::string("RPO measured from the data: ") +
+             esc(duration_with_seconds(*failback.rpo_from_data_s));
+  }
+  return notes.empty() ? "\u2013" : notes;
+}
+
 void write_failback(std::ostringstream& html, const Outcome& outcome) {
   bool any = false;
   for (const VmResult& vm : outcome.vms) any = any || vm.failback.has_value();
@@ -204,7 +213,7 @@ void write_failback(std::ostringstream& html, const Outcome& outcome) {
          << (ok ? "\u2714 " : "\u2718 ") << or_dash(f.outcome) << "</td><td>"
          << esc(at_text(f.start_s, {})) << "</td><td>"
          << (f.end_s ? esc(at_text(*f.end_s, {})) : "\u2013") << "</td>" << duration_cell(f.rto_s)
-         << duration_cell(f.rpo_s) << "<td>" << or_dash(f.reason) << "</td></tr>\n";
+         << duration_cell(f.rpo_s) << "<td>" << failback_notes(f) << "</td></tr>\n";
   }
   html << "</tbody></table>\n";
 }
@@ -306,6 +315,18 @@ void write_plan(std::ostringstream& html, const Scenario& scenario) {
   html << or_dash(jobs) << "</td></tr></tbody></table>\n";
 }
 
+// Why the run ended when it did, for the evidence list.
+std::string ended_text(const Scenario& scenario, const Outcome& outcome) {
+  if (outcome.ended == "settled") {
+    return "settled at " + duration_with_seconds(outcome.end_s) +
+           " (--end-when-settled: every scripted event had fired and every operation had "
+           "finished; the scenario's duration of " +
+           duration_with_seconds(scenario.duration_s) + " was the deadline)";
+  }
+  if (outcome.ended == "duration") return "at the scenario's duration";
+  return outcome.ended;
+}
+
 void write_evidence(std::ostringstream& html, const Scenario& scenario, const Outcome& outcome,
                     const RunContext& context) {
   html << "<h2>Evidence</h2>\n<dl class=\"evidence\" id=\"evidence\">"
@@ -323,6 +344,7 @@ void write_evidence(std::ostringstream& html, const Scenario& scenario, const Ou
        << (context.ended_utc.empty() ? "not recorded" : esc(context.ended_utc)) << "</dd>"
        << "<dt>Run length</dt><dd>" << esc(duration_with_seconds(outcome.end_s))
        << (context.backend == "sim" ? " of simulated time" : "") << "</dd>"
+       << "<dt>Run ended</dt><dd id=\"ended\">" << esc(ended_text(scenario, outcome)) << "</dd>"
        << "<dt>Reproduce</dt><dd class=\"mono\">firedrill run "
        << esc(scenario.file.empty() ? scenario.name : scenario.file) << " --backend "
        << esc(context.backend) << " --seed " << scenario.seed << "</dd></dl>\n";

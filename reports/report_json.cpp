@@ -52,7 +52,8 @@ Json failback_json(const std::optional<FailbackResult>& failback) {
           {"start", failback->start_s},
           {"end", optional_number(failback->end_s)},
           {"outcome", optional_text(failback->outcome)},
-          {"reason", optional_text(failback->reason)}};
+          {"reason", optional_text(failback->reason)},
+          {"rpo_from_data", optional_number(failback->rpo_from_data_s)}};
 }
 
 Json vm_json(const VmResult& vm) {
@@ -214,6 +215,9 @@ std::string render_report_json(const Scenario& scenario, const Outcome& outcome,
   // Extras beyond the SPEC core.
   report["kind"] = drill_kind(scenario);
   report["end"] = outcome.end_s;
+  // "duration" (SPEC 3.10), or "settled": run with --end-when-settled, it ended as soon as
+  // nothing more could happen (engine/engine.hpp); `end` is then the settle time.
+  report["ended"] = outcome.ended;
   report["production_untouched"] = optional_bool(outcome.production_untouched);
   report["input_files"] = input_files_json(scenario);
   report["transfers"] = transfers_json(outcome.transfers);
