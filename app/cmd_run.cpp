@@ -43,6 +43,7 @@ struct RunOptions {
   bool quiet = false;
   bool no_prediction = false;
   bool keep = false;
+  bool end_when_settled = false;
 };
 
 std::string out_dir_for(const RunOptions& options, const Scenario& scenario) {
@@ -74,6 +75,10 @@ int cmd_run(int argc, char** argv) {
                                                "do not append this run to the history")(
       "no-prediction", po::bool_switch(&options.no_prediction),
       "libvirt backend: skip the simulator's prediction shown next to the measurement")(
+      "end-when-settled", po::bool_switch(&options.end_when_settled),
+      "end each run as soon as it has settled (every scripted event fired, every failover, "
+      "test, planned move and failback finished, test copies cleaned up) instead of at the "
+      "scenario's duration, which stays the deadline; report.json says \"ended\": \"settled\"")(
       "keep", po::bool_switch(&options.keep),
       "libvirt backend: leave the domains and volumes the run created (firedrill cleanup DIR "
       "removes them)")("verbose,v", po::bool_switch(&options.verbose),
@@ -135,6 +140,7 @@ int cmd_run(int argc, char** argv) {
       if (!options.quiet) std::cerr << warning.render() << "\n";
     }
     scenarios.push_back(std::move(loaded.value().scenario));
+    scenarios.back().end_when_settled = options.end_when_settled;
   }
   if (bad_input) return 2;
 

@@ -79,6 +79,10 @@ std::string run_summary(const Scenario& scenario, const Outcome& outcome,
           << (vm.failback->reason.empty() ? "" : " (" + vm.failback->reason + ")") << "\n";
     }
   }
+  if (outcome.ended == "settled") {
+    out << "  ended when settled at " << human_duration(outcome.end_s) << " (deadline "
+        << human_duration(scenario.duration_s) << ")\n";
+  }
   if (outcome.production_untouched) {
     out << "  production untouched by the test: " << (*outcome.production_untouched ? "yes" : "NO")
         << "\n";
