@@ -21,6 +21,7 @@
 #include "engine/loader.hpp"
 #include "engine/model.hpp"
 #include "reports/whatif_report.hpp"
+#include "sim/driver.hpp"
 #include "sim/simulate.hpp"
 #include "sim/sweep.hpp"
 
@@ -387,58 +388,103 @@ int run_sweep(const Options& options) {
   const std::vector<std::size_t> tasks = sweep.tasks_of(shard);
   std::vector<RunRecord> records;
   SimOptions sim_options;
-  const auto work = [&](std::size_t task) -> std::string {
-    const std::size_t combination = task / static_cast<std::size_t>(sweep.runs);
-    const int run = static_cast<int>(task % static_cast<std::size_t>(sweep.runs));
-    const std::uint64_t run_seed = sweep.seed_of(combination, run);
-    const Scenario realized = realize((*scenarios)[combination], run_seed);
-    const Outcome outcome = simulate_in_process(realized, sim_options);
-    return to_json(reduce(outcome, combination, run, run_seed)).dump();
+  // Runs of one combination are simulated in batches, side by side in one forked process
+  // (sim/driver.hpp run_batch): SimGrid's set-up and the fork are paid once per batch.
+  const int jobs = options.jobs > 0 ? options.jobs : available_cores();
+  const std::vector<Batch> batches =
+      make_batches(tasks, static_cast<std::size_t>(sweep.runs), static_cast<std::size_t>(jobs));
+  std::vector<std::size_t> batch_numbers(batches.size());
+  for (std::size_t b = 0; b < batches.size(); ++b) batch_numbers[b] = b;
+  const auto work = [&](std::size_t b) -> std::string {
+    const Batch& batch = batches[b];
+    std::vector<Scenario> realized;
+    for (std::size_t task : batch.tasks) {
+      const std::size_t combination = task / static_cast<std::size_t>(sweep.runs);
+      const int run = static_cast<int>(task % static_cast<std::size_t>(sweep.runs));
+      realized.push_back(realize((*scenarios)[combination], sweep.seed_of(combination, run)));
+    }
+    const std::vector<sim::BatchResult> results = simulate_batch_in_process(realized, sim_options);
+    Json answer = Json::array();
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const std::size_t task = batch.tasks[i];
+      const std::size_t combination = task / static_cast<std::size_t>(sweep.runs);
+      const int run = static_cast<int>(task % static_cast<std::size_t>(sweep.runs));
+      if (results[i].outcome) {
+        answer.push_back(to_json(reduce(*results[i].outcome, combination, run, realized[i].seed)));
+      } else {
+        answer.push_back(Json{{"error", results[i].error}});
+      }
+    }
+    return answer.dump();
   };
   std::size_t failures_printed = 0;
-  const auto on_result = [&](TaskResult&& result) {
-    const std::size_t combination = result.task / static_cast<std::size_t>(sweep.runs);
-    const int run = static_cast<int>(result.task % static_cast<std::size_t>(sweep.runs));
-    RunRecord record;
-    record.combination = combination;
-    record.run = run;
-    record.seed = sweep.seed_of(combination, run);
-    if (result.status == TaskResult::Status::ok) {
-      std::optional<Result<RunRecord>> parsed;
-      try {
-        parsed = record_from_json(Json::parse(result.output), "run result");
-      } catch (const nlohmann::json::exception& failure) {
-        parsed = Result<RunRecord>(
-            Diagnostic{Diagnostic::Severity::error, "run result", "", failure.what()});
-      }
-      if (parsed->ok()) {
-        records.push_back(std::move(parsed->value()));
-        return;
-      }
-      record.ok = false;
-      record.error = "unreadable result: " + parsed->errors()[0].render();
-    } else {
-      record.ok = false;
-      record.error = result.error;
-    }
-    if (failures_printed++ < 5) {
-      std::cerr << (options.quiet ? "" : "\r\033[K") << "firedrill whatif: run " << run
-                << " of combination " << combination << " gave no outcome: " << record.error
+  const auto keep = [&](RunRecord&& record) {
+    if (!record.ok && failures_printed++ < 5) {
+      std::cerr << (options.quiet ? "" : "\r\033[K") << "firedrill whatif: run " << record.run
+                << " of combination " << record.combination << " gave no outcome: " << record.error
                 << "\n  rerun with: " << rerun_hint(path, sweep, record) << "\n";
     }
     records.push_back(std::move(record));
   };
+  const auto on_result = [&](TaskResult&& result) {
+    const Batch& batch = batches[result.task];
+    std::optional<Json> answer;
+    std::string batch_error = result.error;
+    if (result.status == TaskResult::Status::ok) {
+      try {
+        answer = Json::parse(result.output);
+      } catch (const nlohmann::json::exception& failure) {
+        batch_error = std::string("unreadable result: ") + failure.what();
+      }
+      if (answer && (!answer->is_array() || answer->size() != batch.tasks.size())) {
+        answer.reset();
+        batch_error = "unreadable result: not one answer per run";
+      }
+    }
+    for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
+      const std::size_t task = batch.tasks[i];
+      RunRecord record;
+      record.combination = task / static_cast<std::size_t>(sweep.runs);
+      record.run = static_cast<int>(task % static_cast<std::size_t>(sweep.runs));
+      record.seed = sweep.seed_of(record.combination, record.run);
+      record.ok = false;
+      if (!answer) {
+        record.error = batch.tasks.size() == 1 ? batch_error
+                                               : batch_error + " (its batch of " +
+                                                     std::to_string(batch.tasks.size()) + " runs)";
+      } else if ((*answer)[i].contains("error")) {
+        record.error = (*answer)[i]["error"].get<std::string>();
+      } else {
+        Result<RunRecord> parsed = record_from_json((*answer)[i], "run result");
+        if (parsed.ok()) {
+          keep(std::move(parsed.value()));
+          continue;
+        }
+        record.error = "unreadable result: " + parsed.errors()[0].render();
+      }
+      keep(std::move(record));
+    }
+  };
 
   ProgressPrinter printer(options.quiet);
   SweepOptions sweep_options;
-  sweep_options.jobs = options.jobs > 0 ? options.jobs : available_cores();
-  sweep_options.task_timeout_s = options.timeout_s;
+  sweep_options.jobs = jobs;
+  // --timeout is per run; a batch may take as long as its runs together.
+  sweep_options.task_timeout_s = options.timeout_s * static_cast<double>(max_batch_size(batches));
   sweep_options.stop = &g_stop_signal;
-  sweep_options.progress = [&](const SweepProgress& progress) { printer.update(progress); };
+  // The runner counts batches; the bar counts runs.
+  sweep_options.progress = [&](const SweepProgress& progress) {
+    SweepProgress runs = progress;
+    runs.total = tasks.size();
+    runs.done = records.size();
+    runs.failed = static_cast<std::size_t>(std::count_if(
+        records.begin(), records.end(), [](const RunRecord& record) { return !record.ok; }));
+    printer.update(runs);
+  };
   SweepRunStats stats;
   {
     StopSignals signals;
-    stats = run_forked(tasks, work, on_result, sweep_options);
+    stats = run_forked(batch_numbers, work, on_result, sweep_options);
   }
   printer.finish();
   const int stop_signal = g_stop_signal;
@@ -563,8 +609,9 @@ int cmd_whatif(int argc, char** argv) {
     ("shard", po::value(&options.shard), "I/N: run only slice I (0-based) of N; merge with --merge")
     ("merge", po::bool_switch(&options.merge), "combine the runs.jsonl of DIR... into one result")
     ("set", po::value(&options.sets)->composing(), "PATH=VALUE: override one value in every run")
-    ("timeout", po::value(&options.timeout_s), "seconds a single run may take before it is "
-                                               "killed and reported (default: 300)")
+    ("timeout", po::value(&options.timeout_s), "seconds a single run may take (a batch of K "
+                                               "runs gets K times as long) before it is killed "
+                                               "and reported (default: 300)")
     ("quiet,q", po::bool_switch(&options.quiet), "no progress bar, warnings or summary");
   // clang-format on
   po::options_description hidden;

@@ -5,10 +5,12 @@
 #include <simgrid/Exception.hpp>
 #include <simgrid/s4u.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -176,6 +178,11 @@ void Driver::run() {
       std::unique_lock lock(*mutex_);
       batch.swap(ready_);
     }
+    // Activities that ended at this instant reach the engine in the order they were
+    // started, not in SimGrid's order of equal dates (which depends on everything else in
+    // the simulation): a run gives the same outcome alone or in a batch (run_batch).
+    std::stable_sort(batch.begin(), batch.end(),
+                     [](const Report& a, const Report& b) { return a.id < b.id; });
     for (Report& report : batch) {
       auto it = pending_.find(report.id);
       if (it == pending_.end()) continue;  // cancelled meanwhile: never reported
@@ -490,8 +497,17 @@ std::vector<std::string> simgrid_config(bool thread_contexts, bool verbose) {
   return args;
 }
 
-Outcome run_driver(const Scenario& realized, const std::vector<std::string>& simgrid_args,
-                   bool verbose, DriverStats* stats) {
+std::vector<BatchResult> run_batch(const std::vector<Scenario>& realized,
+                                   const std::vector<std::string>& simgrid_args, bool verbose,
+                                   DriverStats* stats) {
+  if (realized.empty()) return {};
+  const std::string signature = platform_signature(realized.front().plan);
+  for (const Scenario& scenario : realized) {
+    if (platform_signature(scenario.plan) != signature) {
+      throw std::invalid_argument("scenario '" + scenario.name +
+                                  "': a batch needs one platform, its hosts or links differ");
+    }
+  }
   std::vector<std::string> args{"firedrill"};
   args.insert(args.end(), simgrid_args.begin(), simgrid_args.end());
   std::vector<char*> argv;
@@ -499,15 +515,42 @@ Outcome run_driver(const Scenario& realized, const std::vector<std::string>& sim
   argv.push_back(nullptr);
   int argc = static_cast<int>(args.size());
   sg4::Engine simulation(&argc, argv.data());
-  const SimPlatform platform = build_platform(realized.plan);
-  Driver driver(realized, platform, verbose, stats);
-  sg4::Actor::create("controller", platform.controller, [&driver] { driver.run(); });
-  simulation.run();
-  if (!driver.error().empty()) {
-    throw std::runtime_error("scenario '" + realized.name + "' (seed " +
-                             std::to_string(realized.seed) + "): " + driver.error());
+  const std::vector<SimPlatform> platforms =
+      build_platforms(realized.front().plan, static_cast<int>(realized.size()));
+  std::vector<std::unique_ptr<Driver>> drivers;
+  std::vector<std::string> thrown(realized.size());
+  for (std::size_t i = 0; i < realized.size(); ++i) {
+    drivers.push_back(std::make_unique<Driver>(realized[i], platforms[i], verbose, stats));
+    Driver* driver = drivers.back().get();
+    std::string* failure = &thrown[i];
+    sg4::Actor::create("controller", platforms[i].controller, [driver, failure] {
+      // One run's failure must not end its neighbours' runs: keep it for its result.
+      try {
+        driver->run();
+      } catch (const std::exception& error) {
+        *failure = error.what();
+      }
+    });
   }
-  return driver.outcome();
+  simulation.run();
+  std::vector<BatchResult> results(realized.size());
+  for (std::size_t i = 0; i < realized.size(); ++i) {
+    const std::string& error = thrown[i].empty() ? drivers[i]->error() : thrown[i];
+    if (error.empty()) {
+      results[i].outcome = drivers[i]->outcome();
+    } else {
+      results[i].error = "scenario '" + realized[i].name + "' (seed " +
+                         std::to_string(realized[i].seed) + "): " + error;
+    }
+  }
+  return results;
+}
+
+Outcome run_driver(const Scenario& realized, const std::vector<std::string>& simgrid_args,
+                   bool verbose, DriverStats* stats) {
+  std::vector<BatchResult> results = run_batch({realized}, simgrid_args, verbose, stats);
+  if (!results[0].outcome) throw std::runtime_error(results[0].error);
+  return std::move(*results[0].outcome);
 }
 
 }  // namespace firedrill::sim

@@ -19,6 +19,7 @@
 // actor on the controller host, which never fails, so each is reported exactly once.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,23 @@ struct DriverStats {
 // TCP window, cross traffic or correction factors), thread contexts when asked (clean under
 // AddressSanitizer), and SimGrid's logging silenced unless verbose.
 std::vector<std::string> simgrid_config(bool thread_contexts, bool verbose);
+
+// How one run of a batch ended: its outcome, or why the driver had to stop it.
+struct BatchResult {
+  std::optional<Outcome> outcome;
+  std::string error;  // when there is no outcome: names the scenario and its seed
+};
+
+// Simulates several realized scenarios of one plan side by side in one SimGrid engine, each
+// on its own copy of the platform (sim/platform.hpp build_platforms), so a sweep pays for
+// SimGrid's set-up and a process once per batch instead of once per run. The copies share
+// no resource and the driver hands same-instant events to the engine in a canonical order,
+// so each run's outcome is the one it would have alone (tests/sim check it byte for byte).
+// Every scenario must have the same hosts and links (else std::invalid_argument). One
+// run's error does not stop the others. Call once per process, like run_driver().
+std::vector<BatchResult> run_batch(const std::vector<Scenario>& realized,
+                                   const std::vector<std::string>& simgrid_args, bool verbose,
+                                   DriverStats* stats = nullptr);
 
 // Builds the platform, runs `realized` under a fresh s4u::Engine until the FailoverEngine
 // finishes, and returns its outcome. `simgrid_args` are SimGrid command-line options

@@ -6,7 +6,7 @@
 // instant (SPEC section 2), so the driver completes it without SimGrid. A controller host in
 // a zone of its own, outside every site, runs the driving actors and never fails.
 //
-// Call build_platform() once, after the s4u::Engine exists and before it runs.
+// Call build_platforms() once, after the s4u::Engine exists and before it runs.
 #pragma once
 
 #include <map>
@@ -35,6 +35,14 @@ struct SimPlatform {
   std::map<std::pair<std::string, std::string>, std::vector<simgrid::s4u::Link*>> routes;
 };
 
-SimPlatform build_platform(const Plan& plan);
+// `copies` disjoint copies of the plan's platform in one simulation (each in a zone of its
+// own, with its own controller; copies share no host, link or route), so that several
+// runs of one plan can be simulated side by side without touching each other.
+std::vector<SimPlatform> build_platforms(const Plan& plan, int copies);
+
+// Everything of `plan` that build_platform() reads (sites, hosts with cores and speed,
+// links with ends, bandwidth and latency), as text: two plans with the same signature
+// get the same platform.
+std::string platform_signature(const Plan& plan);
 
 }  // namespace firedrill::sim

@@ -65,6 +65,13 @@ Outcome simulate_in_process(const Scenario& realized, const SimOptions& options)
                          options.verbose);
 }
 
+std::vector<sim::BatchResult> simulate_batch_in_process(const std::vector<Scenario>& realized,
+                                                        const SimOptions& options) {
+  if (!options.verbose) xbt_log_control_set("root.thres:critical");
+  return sim::run_batch(realized, sim::simgrid_config(options.thread_contexts, options.verbose),
+                        options.verbose);
+}
+
 Result<SimChild> start_simulation(const Scenario& realized, const SimOptions& options) {
   SimChild child;
   child.scenario = realized.name;

@@ -19,10 +19,12 @@
 #include <sys/types.h>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/error.hpp"
 #include "engine/model.hpp"
 #include "engine/outcome.hpp"
+#include "sim/driver.hpp"
 
 namespace firedrill {
 
@@ -50,6 +52,12 @@ struct SimOptions {
 // std::runtime_error when the driver had to stop the run (its loop bound, or an engine that
 // waits for nothing before its end).
 Outcome simulate_in_process(const Scenario& realized, const SimOptions& options);
+
+// Runs several realized scenarios of one plan side by side in THIS process (sim/driver.hpp
+// run_batch): one outcome or error per scenario, in order. Same rules as
+// simulate_in_process() (a fresh fork); a sweep's batch of runs costs one process.
+std::vector<sim::BatchResult> simulate_batch_in_process(const std::vector<Scenario>& realized,
+                                                        const SimOptions& options);
 
 // Forks, simulates in the child, returns the child's Outcome. A child that crashes or
 // dies by a signal gives an error naming the scenario and its seed ("rerun with --seed").
