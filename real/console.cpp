@@ -145,6 +145,7 @@ void ConsoleWatcher::on_line(const std::string& line, double epoch) {
       skews_->sample(guest, *own_skew_);
     }
     if (text.rfind("READY", 0) == 0 && !ready_epoch_) ready_epoch_ = epoch;
+    if (text.rfind("HB", 0) == 0) heartbeat_epoch_ = epoch;
   }
   changed_.notify_all();
 }
@@ -160,6 +161,21 @@ ConsoleWatcher::Wait ConsoleWatcher::wait_ready(double timeout_s,
     if (std::chrono::steady_clock::now() >= deadline) return Wait::timeout;
     changed_.wait_for(lock, std::chrono::milliseconds(100));
   }
+}
+
+bool ConsoleWatcher::wait_heartbeat_after(double after_epoch, double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    if (heartbeat_epoch_ && *heartbeat_epoch_ > after_epoch) return true;
+    if (ended_ || std::chrono::steady_clock::now() >= deadline) return false;
+    changed_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+}
+
+std::optional<double> ConsoleWatcher::last_heartbeat_epoch() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return heartbeat_epoch_;
 }
 
 std::optional<double> ConsoleWatcher::ready_epoch() const {

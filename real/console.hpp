@@ -64,6 +64,10 @@ class ConsoleWatcher {
   // as it was when the LAST line arrived. nullopt without a record or a skew.
   std::optional<double> last_record_host_epoch() const;
   std::optional<double> skew() const;  // this guest's own measured skew
+  // Waits until a heartbeat (HB line) arrives later than host epoch `after_epoch`, the
+  // console ends or the timeout passes; true when such a heartbeat arrived.
+  bool wait_heartbeat_after(double after_epoch, double timeout_s);
+  std::optional<double> last_heartbeat_epoch() const;  // host epoch of the newest HB line
   bool stopped() const;
   // Writes a line to the guest's console (e.g. "CORRUPT").
   bool send(const std::string& line);
@@ -86,6 +90,7 @@ class ConsoleWatcher {
   bool saw_last_ = false;
   std::string name_;
   std::optional<double> ready_epoch_;
+  std::optional<double> heartbeat_epoch_;
   std::optional<DiskRecord> last_;
   std::optional<double> last_writer_skew_;
   std::optional<double> own_skew_;

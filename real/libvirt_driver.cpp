@@ -39,6 +39,9 @@ namespace {
 
 constexpr double kReadyTimeoutFloor_s = 90.0;  // a lab guest is ready in ~3-6 s under TCG
 constexpr double kShutdownTimeoutFloor_s = 10.0;
+// How long the end of a run waits for every production copy's next heartbeat (one every
+// ten records: about 1-2 s, several seconds on a loaded machine).
+constexpr double kAliveAtEndTimeout_s = 15.0;
 constexpr long kMinMemoryKiB = 96 * 1024;  // the cloud kernel needs about this much
 constexpr double kMaxLabDisk_B = 256.0 * 1024 * 1024;
 
@@ -161,6 +164,8 @@ class LibvirtRun {
   bool replicate(const std::string& vm, const std::string& instance, const std::string& source,
                  const std::string& target, double as_of_s, ActivityId id, std::string& detail);
   bool restore(const StartRestore& command, std::string& detail);
+  bool restore_home(const StartRestore& command, HostState& home, virStorageVolPtr point,
+                    virDomainPtr domain, std::string& detail);
   BootEnded boot(const StartBoot& command);
   ShutdownEnded shutdown(const StartShutdown& command);
   void power_off(const std::string& host, const std::string& instance);
@@ -178,6 +183,7 @@ class LibvirtRun {
   std::mutex& domain_lock(const std::string& host, const std::string& domain);
   ConsoleWatcher* watch(HostState& host, virDomainPtr domain, const std::string& instance,
                         std::string& error);
+  void record_production_at_end();
   void finish(RealRunResult& result);
   void write_evidence(const RealRunResult& result);
 
@@ -210,6 +216,7 @@ class LibvirtRun {
   json evidence_boots_ = json::array();
   json evidence_transfers_ = json::array();
   json evidence_events_ = json::array();
+  json evidence_production_ = json::object();
   std::vector<std::string> notes_;
 };
 
@@ -640,11 +647,12 @@ bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
     detail = "recovery point volume " + point + " is gone from " + command.host;
     return false;
   }
-  // An existing domain of that name: a failback redefines the VM's own (stopped) domain on
-  // its home host; anything else is not ours to touch.
+  // An existing domain of that name: a failback writes the point onto the VM's own
+  // (stopped) domain's disk on its home host; anything else is not ours to touch.
   std::string uuid;
   if (virt::Domain existing = h->conn->domain(command.instance)) {
     const bool own_home = command.failback && command.instance == command.vm;
+    if (own_home) return restore_home(command, *h, from.get(), existing.get(), detail);
     bool made_here;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -698,6 +706,59 @@ bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
   if (uuid.empty()) created_.insert({command.host, command.instance});
   if (command.test) test_instances_.insert({command.host, command.instance});
   instance_volume_[{command.host, command.instance}] = volume;
+  return true;
+}
+
+// Failback: the VM comes home to its own domain, as it was defined before the failover
+// (its original network and address): the reverse-synced point is written over that
+// domain's disk, and nothing else of the domain changes. Cleanup cannot undo this write;
+// it is what a failback is for.
+bool LibvirtRun::restore_home(const StartRestore& command, HostState& home, virStorageVolPtr point,
+                              virDomainPtr domain, std::string& detail) {
+  if (virt::is_active(domain)) {
+    detail = "domain " + command.vm + " still runs on " + command.host;
+    return false;
+  }
+  const auto facts = virt::domain_facts(domain, /*inactive=*/true);
+  if (!facts || facts->disk_path.empty()) {
+    detail = "cannot read the definition of " + command.vm + " on " + command.host + ": " +
+             virt::last_error();
+    return false;
+  }
+  if (facts->disk_format != "raw") {
+    detail = "the disk of " + command.vm + " on " + command.host + " is " + facts->disk_format +
+             " (" + facts->disk_path + "), not the raw disk a failback overwrites";
+    return false;
+  }
+  virt::Vol disk(virStorageVolLookupByPath(home.conn->get(), facts->disk_path.c_str()));
+  if (!disk) {
+    detail = "the disk of " + command.vm + " (" + facts->disk_path + ") is in no storage pool";
+    return false;
+  }
+  if (virt::volume_capacity(disk.get()) < virt::volume_capacity(point)) {
+    detail = "the disk of " + command.vm + " on " + command.host +
+             " is smaller than its reverse-synced copy";
+    return false;
+  }
+  if (!facts->network.empty() && !command.network.empty() && facts->network != command.network) {
+    note("failback of " + command.vm + ": its own definition on " + command.host +
+         " uses network " + facts->network + ", the plan says " + command.network +
+         "; the definition is kept");
+  }
+  std::string error;
+  const double started = now();
+  const long long bytes = virt::copy_volume(*home.conn, point, *home.conn, disk.get(), error);
+  if (bytes < 0) {
+    detail = "writing the reverse-synced copy onto " + facts->disk_path + ": " + error;
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  evidence_events_.push_back({{"t", now()},
+                              {"failback_restore", command.vm},
+                              {"host", command.host},
+                              {"disk", facts->disk_path},
+                              {"bytes", bytes},
+                              {"start", started}});
   return true;
 }
 
@@ -1030,13 +1091,56 @@ void LibvirtRun::write_evidence(const RealRunResult& result) {
   for (const auto& [name, h] : hosts_) {
     hosts[name] = {{"uri", h->uri}, {"site", h->site}, {"lab", !h->lab_dir.empty()}};
   }
-  const json evidence = {{"backend", "libvirt"},          {"run_id", run_id_},
-                         {"epoch_at_t0", epoch0_.load()}, {"hosts", hosts},
-                         {"boots", evidence_boots_},      {"transfers", evidence_transfers_},
-                         {"events", evidence_events_},    {"guest_clock_skew_s", skews},
+  const json evidence = {{"backend", "libvirt"},
+                         {"run_id", run_id_},
+                         {"epoch_at_t0", epoch0_.load()},
+                         {"hosts", hosts},
+                         {"boots", evidence_boots_},
+                         {"transfers", evidence_transfers_},
+                         {"events", evidence_events_},
+                         {"guest_clock_skew_s", skews},
+                         {"production_at_end", evidence_production_},
                          {"notes", result.notes}};
   std::ofstream out(fs::path(options_.out_dir) / "libvirt.json");
   out << evidence.dump(2) << '\n';
+}
+
+// Evidence that production still runs when the run ends, from the guests themselves: the
+// production copy of every plan VM (at home, or where a failover moved it) prints a
+// heartbeat after the end. A test failover thus shows its sources alive after the drill.
+void LibvirtRun::record_production_at_end() {
+  const double end_epoch = epoch_now();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(kAliveAtEndTimeout_s);
+  std::map<std::string, std::string> where;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    where = vm_host_;
+  }
+  json production = json::object();
+  for (const auto& [vm, host_name] : where) {
+    json entry = {{"host", host_name}, {"alive", false}, {"heartbeat", nullptr}};
+    HostState* h = host(host_name);
+    virt::Domain domain = h && h->up ? h->conn->domain(vm) : nullptr;
+    ConsoleWatcher* watcher = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto found = consoles_.find({host_name, vm});
+      if (found != consoles_.end()) watcher = found->second.get();
+    }
+    if (!domain || !virt::is_active(domain.get()) || !watcher) {
+      entry["why"] = !h || !h->up ? "host down" : !domain ? "no domain" : "not running";
+      production[vm] = entry;
+      continue;
+    }
+    const double left =
+        std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+    entry["alive"] = watcher->wait_heartbeat_after(end_epoch, std::max(0.0, left));
+    if (const auto beat = watcher->last_heartbeat_epoch()) entry["heartbeat"] = *beat - epoch0_;
+    production[vm] = entry;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  evidence_production_ = {{"end", end_epoch - epoch0_}, {"vms", production}};
 }
 
 void LibvirtRun::finish(RealRunResult& result) {
@@ -1126,6 +1230,8 @@ RealRunResult LibvirtRun::run() {
     }
   }
   result.outcome = engine.outcome();
+  log("run ended (" + result.outcome->ended + ") at t=" + std::to_string(result.outcome->end_s));
+  record_production_at_end();
   finish(result);
   return result;
 }

@@ -11,7 +11,8 @@
 //   PrunePoint      deletes that recovery point volume.
 //   StartRestore    clones the point into fdi-RUN-INSTANCE.img and defines the instance from
 //       the source's captured definition: interface on the mapped network, fd.ip (Re-IP)
-//       and fd.name on the kernel command line.
+//       and fd.name on the kernel command line. A failback instead writes the point over
+//       the disk of the VM's own stopped domain on its home host, keeping its definition.
 //   StartBoot       virDomainCreate, then waits for the guest's own READY console line;
 //       BootEnded.data_as_of_s = when the newest record on the booted disk was written.
 //       Refuses (ok=false) when a copy named like the VM runs on another reachable host and
@@ -64,7 +65,9 @@ struct RealRunResult {
 };
 
 // Runs `realized` (engine/model.hpp: realize()) to its end on the libvirt hosts. Blocks for
-// about the scenario's duration plus setup (provisioning and seeding).
+// about the scenario's duration (or until the run settles, with end_when_settled) plus
+// setup (provisioning and seeding) and the end (a heartbeat of every production copy,
+// cleanup). OUT/libvirt.json `production_at_end` says which production copies were alive.
 RealRunResult run_libvirt(const Scenario& realized, const RealRunOptions& options);
 
 // Folder and leftovers helpers for the command line: objects an earlier run in `out_dir`
