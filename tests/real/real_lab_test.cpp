@@ -1,7 +1,9 @@
 // The libvirt backend on the lab: brings up three lab hosts (real/lab/lab up 3), runs each
 // lab scenario for real through firedrill_real_run, and checks what the guests themselves
 // say (boot order and readiness on their consoles, records on their disks) against the
-// engine's accounting. Needs root, libvirt and QEMU: without root every test fails with a
+// engine's accounting. Runs end when they have settled (--end-when-settled), so each test
+// lasts about as long as its failover; the scenarios' durations are only deadlines for
+// loaded machines. Needs root, libvirt and QEMU: without root every test fails with a
 // message saying so (it never skips).
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -117,24 +119,55 @@ struct LabRun {
 LabRun run_scenario(const std::string& scenario, const std::string& name) {
   LabRun run;
   run.out = fs::path(g_root) / name;
-  run.status = shell(kRealRun + " " + kSource + "/scenarios/lab/" + scenario + " --hosts-file " +
-                         g_lab_dir + "/hosts --out " + run.out.string() + " --verbose",
-                     &run.output);
+  const auto started = std::chrono::steady_clock::now();
+  run.status =
+      shell(kRealRun + " " + kSource + "/scenarios/lab/" + scenario + " --hosts-file " + g_lab_dir +
+                "/hosts --out " + run.out.string() + " --verbose --end-when-settled",
+            &run.output);
+  std::printf("[ lab run  ] %s: %.1f s wall clock\n", scenario.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   run.outcome = read_json(run.out / "outcome.json");
   run.evidence = read_json(run.out / "libvirt.json");
   return run;
 }
 
-// Measured boot durations (console READY minus start) of `instances` in this run.
-double boots_s(const LabRun& run, const std::set<std::string>& instances) {
+// Measured boot durations (console READY minus start) of `instances` in this run, on
+// `hosts` (every host when empty).
+double boots_s(const LabRun& run, const std::set<std::string>& instances,
+               const std::set<std::string>& hosts = {}) {
   double total = 0.0;
   for (const auto& boot : run.evidence["boots"]) {
-    if (instances.count(boot["instance"].get<std::string>())) {
+    if (instances.count(boot["instance"].get<std::string>()) &&
+        (hosts.empty() || hosts.count(boot["host"].get<std::string>()))) {
       total += boot["ready"].get<double>() - boot["start"].get<double>();
     }
   }
   return total;
 }
+
+// The run ended as soon as it settled, not at the scenario's duration.
+void check_settled(const LabRun& run) {
+  EXPECT_EQ(run.outcome["ended"], "settled") << "end " << run.outcome["end_s"];
+}
+
+// Seq of the last heartbeat a guest printed on `host` (console log), -1 when none.
+long long last_heartbeat_seq(const LabRun& run, const std::string& host, const std::string& vm) {
+  std::ifstream log(run.out / "consoles" / (host + "-" + vm + ".log"));
+  std::string line;
+  long long seq = -1;
+  while (std::getline(log, line)) {
+    const auto at = line.find("FIREDRILL HB ");
+    const auto field = line.find(" seq=", at == std::string::npos ? 0 : at);
+    if (at != std::string::npos && field != std::string::npos) {
+      seq = std::stoll(line.substr(field + 5));
+    }
+  }
+  return seq;
+}
+
+// Plan host of each lab VM.
+const std::map<std::string, std::string> kHome = {
+    {"ad", "lab1"}, {"db", "lab1"}, {"app", "lab2"}, {"web", "lab2"}};
 
 // Longest transfer (start to end) of `vm` in this run.
 double longest_transfer_s(const LabRun& run, const std::string& vm) {
@@ -243,6 +276,13 @@ TEST_F(RealLab, TestFailoverBootsReplicasInTheBubbleAndLeavesProductionAlone) {
   for (const auto& transfer : run.evidence["transfers"]) {
     EXPECT_TRUE(transfer["ok"].get<bool>()) << transfer.dump();
   }
+  // And they were alive when the run ended: a heartbeat after its end, at home.
+  for (const auto& [vm, home] : kHome) {
+    const json alive = run.evidence["production_at_end"]["vms"][vm];
+    EXPECT_EQ(alive["host"], home) << vm << ": " << alive.dump();
+    EXPECT_EQ(alive["alive"], true) << vm << ": " << alive.dump();
+  }
+  check_settled(run);
   EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
 }
 
@@ -260,6 +300,7 @@ TEST_F(RealLab, RansomwareRestoresCleanDataFromBeforeTheCorruption) {
     EXPECT_LE(boot["data_as_of"].get<double>(), 15.0 + 0.5)
         << "restored data from after the corruption";
   }
+  check_settled(run);
   EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
 }
 
@@ -279,6 +320,57 @@ TEST_F(RealLab, PlannedMigrationLosesNoData) {
     EXPECT_GE(vm["rto_s"].get<double>() + 1e-6, boots_s(run, chain)) << name;
     EXPECT_LE(vm["rto_s"].get<double>(), boots_s(run, chain) + 2 * kOverheadPerVm_s * 4) << name;
   }
+  check_settled(run);
+  EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
+}
+
+TEST_F(RealLab, FailbackBringsEveryVmHomeWithTheDataWrittenAtTheRecoverySite) {
+  const LabRun run = run_scenario("failback.json", "failback");
+  ASSERT_TRUE(run.status == 0 || run.status == 1) << run.output;
+  ASSERT_TRUE(run.outcome.is_object()) << run.output;
+  for (const auto& [name, home] : kHome) {
+    const json vm = run.vm(name);
+    // The way out: a planned migration to lab3.
+    EXPECT_EQ(vm["outcome"], "recovered") << vm.dump();
+    EXPECT_EQ(vm["mechanism"], "planned") << vm.dump();
+    EXPECT_EQ(vm["recovered_on"], "lab3") << vm.dump();
+    EXPECT_EQ(vm["rpo_s"], 0.0) << vm.dump();
+    // The way back.
+    const json failback = vm["failback"];
+    ASSERT_TRUE(failback.is_object()) << vm.dump();
+    ASSERT_EQ(failback["outcome"], "recovered") << failback.dump();
+    EXPECT_EQ(failback["rpo_s"], 0.0) << failback.dump();
+    ASSERT_FALSE(failback["rpo_from_data_s"].is_null()) << failback.dump();
+    EXPECT_LE(failback["rpo_from_data_s"].get<double>(), 1.0) << name << ": " << failback.dump();
+    // RTO from the first shutdown at lab3: at least the boots at home on its chain, at most
+    // those plus shutdowns, final syncs and restores (the planned migration's bound).
+    std::set<std::string> chain(kChains.at(name).begin(), kChains.at(name).end());
+    const double home_boots = boots_s(run, chain, {"lab1", "lab2"});
+    EXPECT_GE(failback["rto_s"].get<double>() + 1e-6, home_boots) << name;
+    EXPECT_LE(failback["rto_s"].get<double>(), home_boots + 2 * kOverheadPerVm_s * 4) << name;
+    // It ends running at home, on its own host, and is alive when the run ends.
+    const json alive = run.evidence["production_at_end"]["vms"][name];
+    EXPECT_EQ(alive["host"], home) << name << ": " << alive.dump();
+    EXPECT_EQ(alive["alive"], true) << name << ": " << alive.dump();
+    // The records written at lab3 are on the home disk: the newest record the VM found when
+    // it booted at home was written at lab3 after the copy there was ready, and is at least
+    // as new as the last heartbeat the copy at lab3 printed.
+    double dr_ready = -1.0;
+    json home_boot;
+    for (const auto& boot : run.evidence["boots"]) {
+      if (boot["instance"] != name) continue;
+      if (boot["host"] == "lab3") dr_ready = boot["ready"].get<double>();
+      if (boot["host"] == home) home_boot = boot;
+    }
+    ASSERT_GE(dr_ready, 0.0) << name << ": no boot at lab3";
+    ASSERT_TRUE(home_boot.is_object()) << name << ": no boot at home";
+    ASSERT_FALSE(home_boot["last_record"].is_null()) << home_boot.dump();
+    EXPECT_GT(home_boot["data_as_of"].get<double>(), dr_ready) << home_boot.dump();
+    EXPECT_GE(home_boot["last_record"]["seq"].get<long long>(),
+              last_heartbeat_seq(run, "lab3", name))
+        << name << ": records written at lab3 are missing at home";
+  }
+  check_settled(run);
   EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
 }
 
@@ -292,6 +384,7 @@ TEST_F(RealLab, UnplannedFailoverAfterTheSiteCrashes) {
     EXPECT_EQ(run.vm(name)["mechanism"], "replica");
     EXPECT_EQ(run.vm(name)["recovered_on"], "lab3");
   }
+  check_settled(run);
   // The crashed hosts' objects could not be removed at the end: revive them, clean up.
   std::string out;
   ASSERT_EQ(shell(kLab + " up 3 " + g_lab_dir, &out), 0) << out;
