@@ -43,11 +43,11 @@ std::string short_duration(double seconds) {
 }
 
 std::string optional_duration(const std::optional<double>& value) {
-  return value ? short_duration(*value) : "&ndash;";
+  return value ? short_duration(*value) : "\xE2\x80\x93";
 }
 
 std::string percent(const std::optional<double>& value) {
-  return value ? fixed(*value * 100, 1) + "%" : "&ndash;";
+  return value ? fixed(*value * 100, 1) + "%" : "\xE2\x80\x93";
 }
 
 // A round step giving about `count` ticks up to `maximum`.
@@ -365,7 +365,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weig
 std::string format_whatif_html(const SweepSummary& summary) {
   const Sweep& sweep = summary.sweep;
   std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>What-if: " +
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>What-if: " +
       xml_escape(sweep.scenario) + "</title>" + kStyle + "</head><body>";
   html +=
       "<h1>What-if: " + xml_escape(sweep.scenario) + " (plan " + xml_escape(sweep.plan) + ")</h1>";
