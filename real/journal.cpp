@@ -11,7 +11,9 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "real/virt.hpp"
 
@@ -177,12 +179,39 @@ CleanupReport cleanup_journal(const std::string& dir) {
                    [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
   Journal journal(dir);
   std::map<std::string, std::unique_ptr<virt::Connection>> hosts;
-  for (const JournalObject& object : leftovers) {
+  std::mutex report_mutex;
+  auto undo_one = [&](const JournalObject& object, virt::Connection& host) {
+    const bool doomed =
+        object.kind == "overlay" &&
+        std::any_of(leftovers.begin(), leftovers.end(), [&](const JournalObject& other) {
+          return other.kind == "domain" && other.host == object.host && other.name == object.domain;
+        });
+    std::string did;
+    const bool ok = undo(host, object, doomed, did);
+    std::lock_guard<std::mutex> lock(report_mutex);
+    if (ok) {
+      journal.removed(object);
+      ++report.removed;
+      report.lines.push_back(object.host + ": " + did);
+    } else {
+      report.problems.push_back(object.host + ": " + did);
+    }
+  };
+  // Domains are undone side by side (destroying a guest takes libvirt about 2 s on a loaded
+  // machine); overlays before them and volumes after them, one by one.
+  std::vector<std::thread> domains;
+  for (std::size_t i = 0; i < leftovers.size(); ++i) {
+    const JournalObject& object = leftovers[i];
+    if (object.kind != "domain" && !domains.empty()) {
+      for (auto& thread : domains) thread.join();
+      domains.clear();
+    }
     auto& host = hosts[object.uri];
     if (!host) {
       std::string error;
       host = virt::Connection::open(object.uri, error);
       if (!host) {
+        std::lock_guard<std::mutex> lock(report_mutex);
         report.unreachable = true;
         report.problems.push_back(object.host + ": cannot connect to " + object.uri + " (" + error +
                                   "): " + object.kind + " " + object.name + " remains");
@@ -190,20 +219,13 @@ CleanupReport cleanup_journal(const std::string& dir) {
       }
     }
     if (!host) continue;
-    const bool doomed =
-        object.kind == "overlay" &&
-        std::any_of(leftovers.begin(), leftovers.end(), [&](const JournalObject& other) {
-          return other.kind == "domain" && other.host == object.host && other.name == object.domain;
-        });
-    std::string did;
-    if (undo(*host, object, doomed, did)) {
-      journal.removed(object);
-      ++report.removed;
-      report.lines.push_back(object.host + ": " + did);
+    if (object.kind == "domain") {
+      domains.emplace_back(undo_one, std::cref(object), std::ref(*host));
     } else {
-      report.problems.push_back(object.host + ": " + did);
+      undo_one(object, *host);
     }
   }
+  for (auto& thread : domains) thread.join();
   return report;
 }
 

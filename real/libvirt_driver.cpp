@@ -407,20 +407,43 @@ bool LibvirtRun::provision_source(const Vm& vm, HostState& host, std::string& er
 }
 
 bool LibvirtRun::prepare_sources(RealRunResult& result) {
+  // Missing sources are provisioned side by side (defining and starting a guest takes
+  // seconds on a loaded machine); the first error in plan order is reported.
   std::vector<std::string> provisioned;
+  {
+    std::vector<const Vm*> missing;
+    for (const Vm& vm : scenario_.plan.vms) {
+      if (!host(vm.host)->conn->domain(vm.name)) missing.push_back(&vm);
+    }
+    std::vector<std::string> errors(missing.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      threads.emplace_back([this, &missing, &errors, i] {
+        provision_source(*missing[i], *host(missing[i]->host), errors[i]);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      if (!errors[i].empty()) {
+        result.exit_status = 2;
+        result.error = errors[i];
+        return false;
+      }
+      provisioned.push_back(missing[i]->name);
+    }
+  }
   for (const Vm& vm : scenario_.plan.vms) {
     HostState* h = host(vm.host);
     virt::Domain domain = h->conn->domain(vm.name);
     std::string error;
+    const bool fresh =
+        std::find(provisioned.begin(), provisioned.end(), vm.name) != provisioned.end();
     if (!domain) {
-      if (!provision_source(vm, *h, error)) {
-        result.exit_status = 2;
-        result.error = error;
-        return false;
-      }
-      provisioned.push_back(vm.name);
-      domain = h->conn->domain(vm.name);
-    } else {
+      result.exit_status = 2;
+      result.error = "source VM '" + vm.name + "' on " + vm.host + " vanished while provisioning";
+      return false;
+    }
+    if (!fresh) {
       if (!virt::is_active(domain.get())) {
         result.exit_status = 2;
         result.error = "source VM '" + vm.name + "' exists on " + vm.host +
@@ -587,8 +610,10 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
   }
   const double frozen = now();
   std::string error;
-  const long long bytes = virt::copy_volume(*source->conn, base.get(), *target->conn, copy.get(),
-                                            error, [this, id] { return id && cancelled(id); });
+  // A copy still going when the run ends is abandoned (the run reports it in flight).
+  const long long bytes =
+      virt::copy_volume(*source->conn, base.get(), *target->conn, copy.get(), error,
+                        [this, id] { return id && (cancelled(id) || finishing_); });
   bool ok = bytes >= 0;
   if (!ok) detail = error;
   if (live) {
@@ -1023,8 +1048,22 @@ void LibvirtRun::host_lost(const std::string& name) {
 // ---- the loop ------------------------------------------------------------------------------
 
 void LibvirtRun::execute(const std::vector<Command>& commands) {
-  for (const Command& command : commands) {
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const Command& command = commands[i];
     log(describe(command));
+    if (std::holds_alternative<DeleteInstance>(command)) {
+      // A run of deletions (a test's cleanup) goes side by side: destroying a guest takes
+      // libvirt about 2 s on a loaded machine. All are done before the next command.
+      std::vector<std::thread> deletions;
+      for (; i < commands.size() && std::holds_alternative<DeleteInstance>(commands[i]); ++i) {
+        if (&commands[i] != &command) log(describe(commands[i]));
+        deletions.emplace_back(
+            [this, c = std::get<DeleteInstance>(commands[i])] { delete_instance(c); });
+      }
+      --i;
+      for (auto& deletion : deletions) deletion.join();
+      continue;
+    }
     std::visit(
         [this](const auto& c) {
           using C = std::decay_t<decltype(c)>;
