@@ -610,10 +610,8 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
   }
   const double frozen = now();
   std::string error;
-  // A copy still going when the run ends is abandoned (the run reports it in flight).
-  const long long bytes =
-      virt::copy_volume(*source->conn, base.get(), *target->conn, copy.get(), error,
-                        [this, id] { return id && (cancelled(id) || finishing_); });
+  const long long bytes = virt::copy_volume(*source->conn, base.get(), *target->conn, copy.get(),
+                                            error, [this, id] { return id && cancelled(id); });
   bool ok = bytes >= 0;
   if (!ok) detail = error;
   if (live) {
