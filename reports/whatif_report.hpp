@@ -2,7 +2,7 @@
 // the same bytes and merged shards equal one unsharded run), whatif.csv (one row per
 // combination and VM, plus a plan row), and whatif.html (self-contained: inline SVG
 // charts of RTO and RPO against each varied parameter with p50/p95 bands, a CDF of the
-// RTO per combination, and the table). None of them holds a wall-clock time, a host
+// RTO per combination, the same per VM as small multiples, and the table). None of them holds a wall-clock time, a host
 // name or a job count.
 #pragma once
 
