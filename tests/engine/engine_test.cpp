@@ -9,16 +9,8 @@
 namespace firedrill::testing {
 namespace {
 
-Event fail(Event::Kind kind, const std::string& target, double at_s) {
-  Event e;
-  e.kind = kind;
-  e.target = target;
-  e.at = DurationSpec::fixed_at(at_s);
-  return e;
-}
-
 Event action(Event::Kind kind, double at_s) {
-  return fail(kind, "", at_s);
+  return event_at(kind, "", at_s);
 }
 
 TEST(Engine, SetupSeedsEveryReplicaAtTimeZero) {
@@ -59,7 +51,7 @@ TEST(Engine, NoFailureLeavesEveryVmUnaffected) {
 
 TEST(Engine, SiteOutageRtoIsDetectionPlusDelayPlusTheBootPath) {
   Scenario s = three_tier();
-  s.events = {fail(Event::Kind::fail_site, "primary", 7000)};
+  s.events = {event_at(Event::Kind::fail_site, "primary", 7000)};
   Log log;
   const Outcome outcome = run_analytic(s, &log);
   // Start at 7000 + 60 + 300 = 7360; ad 45 -> db 60 -> app 30 -> web 20.
@@ -94,7 +86,7 @@ TEST(Engine, SiteOutageRtoIsDetectionPlusDelayPlusTheBootPath) {
 
 TEST(Engine, CriticalPathAddsUpToTheRto) {
   Scenario s = three_tier();
-  s.events = {fail(Event::Kind::fail_site, "primary", 7000)};
+  s.events = {event_at(Event::Kind::fail_site, "primary", 7000)};
   const Outcome outcome = run_analytic(s);
   const VmResult& web = vm_result(outcome, "web");
   double total = 0;
@@ -110,16 +102,16 @@ TEST(Engine, CriticalPathAddsUpToTheRto) {
 TEST(Engine, RpoJustBeforeAndJustAfterATransferCompletes) {
   // The 6300 cycle completes at 6307.22: in flight at 6307 (lost), done at 6308.
   Scenario before = three_tier();
-  before.events = {fail(Event::Kind::fail_site, "primary", 6307)};
+  before.events = {event_at(Event::Kind::fail_site, "primary", 6307)};
   EXPECT_DOUBLE_EQ(*vm_result(run_analytic(before), "db").rpo_s, 907);
   Scenario after = three_tier();
-  after.events = {fail(Event::Kind::fail_site, "primary", 6308)};
+  after.events = {event_at(Event::Kind::fail_site, "primary", 6308)};
   EXPECT_DOUBLE_EQ(*vm_result(run_analytic(after), "db").rpo_s, 8);
 }
 
 TEST(Engine, HostFailureInTheClusterRestartsByHa) {
   Scenario s = three_tier();
-  s.events = {fail(Event::Kind::fail_host, "esx1", 7000)};
+  s.events = {event_at(Event::Kind::fail_host, "esx1", 7000)};
   Log log;
   const Outcome outcome = run_analytic(s, &log);
   const VmResult& ad = vm_result(outcome, "ad");
@@ -138,7 +130,7 @@ TEST(Engine, HostFailureInTheClusterRestartsByHa) {
 TEST(Engine, HaWithoutMemoryFallsBackToTheReplica) {
   Scenario s = three_tier();
   s.plan.sites[0].hosts[1].memory_B = 10.0 * 1024 * 1024 * 1024;  // esx2: room for 2 VMs only
-  s.events = {fail(Event::Kind::fail_host, "esx1", 7000)};
+  s.events = {event_at(Event::Kind::fail_host, "esx1", 7000)};
   const Outcome outcome = run_analytic(s);
   const VmResult& ad = vm_result(outcome, "ad");
   EXPECT_EQ(ad.mechanism, Mechanism::replica);
@@ -154,7 +146,7 @@ TEST(Engine, MaxConcurrentBootsCapsBootsPlanWide) {
     vm.boot_time = DurationSpec::fixed_at(60);
   }
   s.plan.recovery.max_concurrent_boots = 2;
-  s.events = {fail(Event::Kind::fail_site, "primary", 7000)};
+  s.events = {event_at(Event::Kind::fail_site, "primary", 7000)};
   const Outcome outcome = run_analytic(s);
   EXPECT_DOUBLE_EQ(*vm_result(outcome, "ad").rto_s, 420);
   EXPECT_DOUBLE_EQ(*vm_result(outcome, "db").rto_s, 420);
@@ -170,7 +162,7 @@ TEST(Engine, PriorityGroupsBootLowerNumbersFirst) {
   Scenario s = three_tier();
   for (Vm& vm : s.plan.vms) vm.depends_on.clear();
   s.plan.vms[3].priority = 1;  // web first, then the rest together
-  s.events = {fail(Event::Kind::fail_site, "primary", 7000)};
+  s.events = {event_at(Event::Kind::fail_site, "primary", 7000)};
   const Outcome outcome = run_analytic(s);
   EXPECT_DOUBLE_EQ(*vm_result(outcome, "web").rto_s, 380);
   EXPECT_DOUBLE_EQ(*vm_result(outcome, "ad").rto_s, 380 + 45);
@@ -275,8 +267,8 @@ TEST(Engine, GrandfatherFatherSonRetentionKeepsADailyPoint) {
 
 TEST(Engine, WanCutThenOutageLosesEverythingSinceTheCut) {
   Scenario s = three_tier();
-  s.events = {fail(Event::Kind::fail_link, "wan", 5000),
-              fail(Event::Kind::fail_site, "primary", 7000)};
+  s.events = {event_at(Event::Kind::fail_link, "wan", 5000),
+              event_at(Event::Kind::fail_site, "primary", 7000)};
   const Outcome outcome = run_analytic(s);
   EXPECT_DOUBLE_EQ(*vm_result(outcome, "db").rpo_s, 7000 - 4500);
   EXPECT_EQ(outcome.summary.ticks_skipped, 8);  // 5400 and 6300 stalled for 4 VMs
@@ -297,7 +289,7 @@ TEST(Engine, SkipRuleWhenATransferOutlastsTheInterval) {
 
 TEST(Engine, FailbackReturnsHomeWithoutLoss) {
   Scenario s = three_tier(6 * 3600);
-  Event outage = fail(Event::Kind::fail_site, "primary", 7000);
+  Event outage = event_at(Event::Kind::fail_site, "primary", 7000);
   outage.repair_after = DurationSpec::fixed_at(3600);
   s.events = {outage, action(Event::Kind::failback, 14400)};
   Log log;
@@ -342,7 +334,7 @@ TEST(Engine, VmWithoutProtectionIsLost) {
   Scenario s = three_tier();
   s.plan.replication[0].vms = {"ad", "db", "app"};
   s.plan.clusters.clear();
-  s.events = {fail(Event::Kind::fail_host, "esx2", 7000)};
+  s.events = {event_at(Event::Kind::fail_host, "esx2", 7000)};
   const Outcome outcome = run_analytic(s);
   EXPECT_EQ(vm_result(outcome, "web").outcome, VmOutcome::lost);
   EXPECT_EQ(vm_result(outcome, "app").outcome, VmOutcome::recovered);
@@ -353,7 +345,7 @@ TEST(Engine, RepairRestartsAnUnprotectedVmInPlace) {
   Scenario s = three_tier();
   s.plan.replication[0].vms = {"ad", "db", "app"};
   s.plan.clusters.clear();
-  Event failure = fail(Event::Kind::fail_host, "esx2", 7000);
+  Event failure = event_at(Event::Kind::fail_host, "esx2", 7000);
   failure.repair_after = DurationSpec::fixed_at(600);
   s.events = {failure};
   const VmResult web = vm_result(run_analytic(s), "web");
@@ -365,7 +357,7 @@ TEST(Engine, RepairRestartsAnUnprotectedVmInPlace) {
 
 TEST(Engine, ARunIsDeterministic) {
   Scenario s = three_tier();
-  s.events = {fail(Event::Kind::fail_site, "primary", 7000)};
+  s.events = {event_at(Event::Kind::fail_site, "primary", 7000)};
   Log a, b;
   run_analytic(s, &a);
   run_analytic(s, &b);

@@ -13,14 +13,6 @@
 namespace firedrill::testing {
 namespace {
 
-Event event_at(Event::Kind kind, const std::string& target, double at_s) {
-  Event e;
-  e.kind = kind;
-  e.target = target;
-  e.at = DurationSpec::fixed_at(at_s);
-  return e;
-}
-
 Scenario settling(Scenario s) {
   s.end_when_settled = true;
   return s;

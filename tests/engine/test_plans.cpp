@@ -6,6 +6,14 @@
 
 namespace firedrill::testing {
 
+Event event_at(Event::Kind kind, const std::string& target, double at_s) {
+  Event e;
+  e.kind = kind;
+  e.target = target;
+  e.at = DurationSpec::fixed_at(at_s);
+  return e;
+}
+
 Scenario three_tier(double duration_s) {
   Scenario s;
   s.name = "three-tier-test";

@@ -16,6 +16,9 @@ namespace firedrill::testing {
 // "primary", replicated every 15 min to dr1 at "dr" over a 1 Gbps / 20 ms WAN.
 Scenario three_tier(double duration_s = 6 * 3600.0);
 
+// A scripted event of `kind` on `target` ("" for operator actions) at `at_s`.
+Event event_at(Event::Kind kind, const std::string& target, double at_s);
+
 struct Log {
   std::vector<std::pair<double, Command>> commands;  // every command with its time
   template <typename T>

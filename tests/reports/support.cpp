@@ -1,6 +1,8 @@
 // Helpers of the report tests (see support.hpp).
 #include "tests/reports/support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <sys/wait.h>
 
 #include <array>
@@ -99,6 +101,50 @@ std::string compare_golden(const std::string& name, const std::string& actual_te
     }
   }
   return name + " differs (line endings?)";
+}
+
+Rendered render_with_chromium(const std::string& html_path, int height) {
+  const CommandResult which = run_command("command -v chromium");
+  EXPECT_EQ(which.exit_status, 0)
+      << "chromium is not installed: the HTML rendering tests need Debian's `chromium` "
+         "package (apt-get install chromium); .ci/run installs it";
+  if (which.exit_status != 0) return {};
+  const std::string base = html_path.substr(0, html_path.size() - 5);
+  Rendered rendered{base + ".png", base + ".pdf"};
+  const std::string profile =
+      std::filesystem::path(html_path).parent_path().string() + "/chromium-profile";
+  const std::string common =
+      "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --disable-sync --no-first-run --disable-extensions "
+      "--enable-logging=stderr --v=0 --user-data-dir=" +
+      shell_quote(profile) + " ";
+  const std::string url = shell_quote("file://" + std::filesystem::absolute(html_path).string());
+  const CommandResult png =
+      run_command(common + "--window-size=1280," + std::to_string(height) +
+                  " --hide-scrollbars --screenshot=" + shell_quote(rendered.png) + " " + url);
+  const CommandResult pdf = run_command(
+      common + "--no-pdf-header-footer --print-to-pdf=" + shell_quote(rendered.pdf) + " " + url);
+  for (const CommandResult* result : {&png, &pdf}) {
+    EXPECT_EQ(result->exit_status, 0) << result->output;
+    for (const char* bad : {":CONSOLE", "Uncaught", "Failed to load resource", "net::ERR_"}) {
+      EXPECT_EQ(result->output.find(bad), std::string::npos)
+          << "chromium reported '" << bad << "' for " << html_path << ":\n"
+          << result->output;
+    }
+  }
+  EXPECT_TRUE(std::filesystem::exists(rendered.png) &&
+              std::filesystem::file_size(rendered.png) > 20000)
+      << "no or tiny screenshot " << rendered.png;
+  EXPECT_TRUE(std::filesystem::exists(rendered.pdf) &&
+              std::filesystem::file_size(rendered.pdf) > 5000)
+      << "no or tiny PDF " << rendered.pdf;
+  if (std::filesystem::exists(rendered.png)) {
+    EXPECT_EQ(read_file(rendered.png).substr(0, 8), std::string("\x89PNG\r\n\x1a\n"));
+  }
+  if (std::filesystem::exists(rendered.pdf)) {
+    EXPECT_EQ(read_file(rendered.pdf).substr(0, 5), "%PDF-");
+  }
+  return rendered;
 }
 
 }  // namespace firedrill::testing

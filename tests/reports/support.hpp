@@ -1,5 +1,6 @@
-// Helpers of the report tests: scratch directories, files, running a command with its
-// output and exit status, golden-file comparison.
+// Helpers of the report tests (also used by tests/whatif for whatif.html): scratch
+// directories, files, running a command with its output and exit status, golden-file
+// comparison, rendering a page with headless Chromium.
 #pragma once
 
 #include <string>
@@ -28,5 +29,13 @@ std::string compare_golden(const std::string& name, const std::string& actual);
 
 // Absolute path of a file in tests/reports/.
 std::string source_path(const std::string& relative);
+
+struct Rendered {
+  std::string png, pdf;
+};
+// Renders `html_path` with headless Chromium (`height` pixels tall) to a PNG and a PDF next
+// to it; fails the test on a missing chromium, a non-zero exit, a missing or tiny output or
+// any console message.
+Rendered render_with_chromium(const std::string& html_path, int height);
 
 }  // namespace firedrill::testing

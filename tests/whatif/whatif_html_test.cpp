@@ -4,57 +4,25 @@
 // as XML (tests/reports/check_xml.py) and renders in headless Chromium without a console
 // message.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 
 #include "reports/whatif_report.hpp"
+#include "tests/reports/support.hpp"
 
 namespace firedrill::whatif {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_status = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.output.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-  return result;
-}
-
-std::string quoted(const std::string& word) {
-  std::string text = "'";
-  for (char c : word) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return text + "'";
-}
-
-// A fresh directory under the build tree, kept after the test for a look.
-fs::path output_dir(const std::string& name) {
-  const fs::path dir = fs::path(WHATIF_HTML_OUTPUT_DIR) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using firedrill::testing::CommandResult;
+using firedrill::testing::run_command;
+using firedrill::testing::shell_quote;
 
 fs::path write_page(const std::string& name, const std::string& html) {
-  const fs::path path = output_dir(name) / "whatif.html";
-  std::ofstream(path, std::ios::binary) << html;
+  const fs::path path = fs::path(firedrill::testing::output_dir(name)) / "whatif.html";
+  firedrill::testing::write_file(path.string(), html);
   return path;
 }
 
@@ -62,7 +30,8 @@ fs::path write_page(const std::string& name, const std::string& html) {
 void expect_well_formed(const std::string& name, const std::string& html) {
   const fs::path path = write_page(name, html);
   const CommandResult check =
-      run_command("python3 " + quoted(CHECK_XML_SCRIPT) + " html " + quoted(path.string()));
+      run_command("python3 " + shell_quote(firedrill::testing::source_path("check_xml.py")) +
+                  " html " + shell_quote(path.string()));
   EXPECT_EQ(check.exit_status, 0) << name << ": " << check.output;
 }
 
@@ -280,33 +249,7 @@ TEST(WhatifHtml, ManyCombinationsDrawTheFirstSixDistributions) {
 
 // Renders `html` with headless Chromium to a PNG and a PDF: no console message allowed.
 void expect_renders(const std::string& name, const std::string& html) {
-  const CommandResult which = run_command("command -v chromium");
-  ASSERT_EQ(which.exit_status, 0)
-      << "chromium is not installed: the whatif.html rendering test needs Debian's `chromium` "
-         "(apt-get install chromium); .ci/run installs it";
-  const fs::path page = write_page(name, html);
-  const fs::path dir = page.parent_path();
-  const std::string common =
-      "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-      "--disable-component-update --disable-sync --no-first-run --disable-extensions "
-      "--enable-logging=stderr --v=0 --user-data-dir=" +
-      quoted((dir / "chromium-profile").string()) + " ";
-  const std::string url = quoted("file://" + fs::absolute(page).string());
-  const fs::path png = dir / "whatif.png", pdf = dir / "whatif.pdf";
-  const CommandResult shot = run_command(common + "--window-size=1280,4000 --hide-scrollbars " +
-                                         "--screenshot=" + quoted(png.string()) + " " + url);
-  const CommandResult print = run_command(
-      common + "--no-pdf-header-footer --print-to-pdf=" + quoted(pdf.string()) + " " + url);
-  for (const CommandResult* result : {&shot, &print}) {
-    EXPECT_EQ(result->exit_status, 0) << result->output;
-    for (const char* bad : {":CONSOLE", "Uncaught", "Failed to load resource", "net::ERR_"}) {
-      EXPECT_EQ(result->output.find(bad), std::string::npos)
-          << "chromium reported '" << bad << "' for " << page << ":\n"
-          << result->output;
-    }
-  }
-  EXPECT_TRUE(fs::exists(png) && fs::file_size(png) > 20000) << "no or tiny screenshot " << png;
-  EXPECT_TRUE(fs::exists(pdf) && fs::file_size(pdf) > 5000) << "no or tiny PDF " << pdf;
+  firedrill::testing::render_with_chromium(write_page(name, html).string(), 4000);
 }
 
 TEST(WhatifHtml, RendersInHeadlessChromiumWithoutConsoleMessages) {
