@@ -12,10 +12,11 @@ cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev nlohmann-json3-dev
                 libboost-program-options-dev libgtest-dev libsqlite3-dev)
-# The real-host lab (real/lab/lab), the HTML rendering test and the fuzz target.
+# The real-host lab (real/lab/lab), the guest agent tests (a host-side qemu-ga), the HTML
+# rendering test and the fuzz target.
 TEST_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
                iptables dnsmasq-base busybox-static linux-image-cloud-amd64 cpio iproute2 kmod
-               chromium fonts-dejavu-core python3 clang libclang-rt-14-dev)
+               chromium fonts-dejavu-core python3 clang libclang-rt-14-dev qemu-guest-agent)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
