@@ -150,7 +150,8 @@ TEST_F(AgentTest, SetsAnAddressByMacAndReadsItBack) {
   }
   EXPECT_TRUE(new_there);
   EXPECT_FALSE(old_left);
-  const GuestInterface* veth = find_by_mac(agent_->interfaces(5s), testing::kVethMac);
+  auto listed = agent_->interfaces(5s);
+  const GuestInterface* veth = find_by_mac(listed, testing::kVethMac);
   ASSERT_NE(veth, nullptr);
   ASSERT_FALSE(veth->addresses.empty());
 }
