@@ -5,16 +5,27 @@
 // DriverEvents, with the time they ended. Times are seconds since the start of the run
 // (t = 0), on the driver's clock: simulated in sim/, monotonic in real/.
 //
-// The loop every driver runs (see FailoverEngine in engine/engine.hpp):
+// The loop, drive() in engine/drive.hpp, is the same for every backend:
 //   1. execute engine.setup()            -- before t = 0 (initial replica seeding)
-//   2. execute engine.advance(0)
+//   2. the backend's clock starts; execute engine.advance(0)
 //   3. repeat until engine.finished():
-//        wait until engine.poll_timeout() or until an activity ends, whichever is first;
-//        if an activity ended at t:   execute engine.handle(event, t)
-//        else at the timeout t:       execute engine.advance(t)
+//        the backend waits until engine.poll_timeout() or until activities end, whichever
+//        is first, and says what ended (each with its time) and what its clock reads, t;
+//        if the timeout is due at t:   execute engine.advance(t), then collect what its
+//                                      commands ended at once;
+//        then every activity that ended: execute engine.handle(event, t), in order of
+//        ActivityId (the order they were started).
+// So at one instant, timers come first, then completions by activity id, whatever order
+// the backend saw them in (SimGrid's order of equal dates depends on everything else in the
+// simulation; a real backend's on its threads). What a handle() ends at once, and a timer it
+// sets for this very instant, come in the next round, at the same t. Times never go back: a
+// completion that ended before the last time given to the engine is handled at that time.
+// The loop is bounded (DriveLimits) and stops with an error when the engine is not
+// finished but waits for nothing (no timer and nothing in flight).
 // Commands must be executed in the order given. Activities are named by the ActivityId
-// the engine chose; every started activity is reported exactly once (ok or not), unless
-// the engine cancelled it first (CancelTransfer) -- then it is never reported.
+// the engine chose (increasing in the order they start); every started activity is
+// reported exactly once (ok or not), unless the engine cancelled it first (CancelTransfer)
+// -- then it is never reported, even if it had already ended and was not yet handed over.
 #pragma once
 
 #include <cstdint>
@@ -138,9 +149,9 @@ struct CorruptData {
   std::string host;
 };
 
-using Command = std::variant<SeedReplica, StartTransfer, CancelTransfer, PrunePoint, StartRestore,
-                             StartBoot, StartShutdown, PowerOff, DeleteInstance, InjectFailure,
-                             Repair, CorruptData>;
+using Command =
+    std::variant<SeedReplica, StartTransfer, CancelTransfer, PrunePoint, StartRestore, StartBoot,
+                 StartShutdown, PowerOff, DeleteInstance, InjectFailure, Repair, CorruptData>;
 
 // ---- What a driver reports -------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-// The SimGrid driver (driver.hpp): a controller actor runs the engine's loop of
-// engine/commands.hpp on the simulated clock; daemon "watch" actors await activities.
+// The SimGrid driver (driver.hpp): a controller actor runs drive() (engine/drive.hpp) with
+// this simulated backend; daemon "watch" actors await activities.
 #include "sim/driver.hpp"
 
 #include <simgrid/Exception.hpp>
@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "engine/drive.hpp"
 #include "engine/engine.hpp"
 #include "sim/platform.hpp"
 
@@ -25,12 +26,9 @@ namespace firedrill::sim {
 
 namespace {
 
-// Times closer than this (seconds) are the same instant: a timer is due when the clock is
-// within kEpsilon of it (SimGrid's clock and the engine's arithmetic may differ by an ulp).
+// Times closer than this (seconds) are the same instant, as in drive(): a shutdown timer is
+// due when the clock is within kEpsilon of it.
 constexpr double kEpsilon = 1e-9;
-// The loop's bound: far more iterations than any run needs (each iteration handles at least
-// one timer or one activity end), so a broken engine cannot spin forever.
-constexpr long kMaxIterations = 200'000'000;
 
 enum class Kind { transfer, restore, boot, shutdown };
 
@@ -64,21 +62,9 @@ DriverEvent to_event(const Report& report) {
   return TransferEnded{report.id, false, "unknown activity"};
 }
 
-const char* kind_name(Kind kind) {
-  switch (kind) {
-    case Kind::transfer:
-      return "transfer";
-    case Kind::restore:
-      return "restore";
-    case Kind::boot:
-      return "boot";
-    case Kind::shutdown:
-      return "shutdown";
-  }
-  return "?";
-}
-
-class Driver {
+// The simulated backend of drive(): commands become SimGrid activities, wait() lets the
+// simulated clock run until one of them ends or the deadline passes.
+class Driver : public Backend, public DriveObserver {
  public:
   Driver(const Scenario& scenario, const SimPlatform& platform, bool verbose, DriverStats* stats)
       : engine_(scenario),
@@ -92,8 +78,12 @@ class Driver {
   Outcome outcome() const { return engine_.outcome(); }
   const std::string& error() const { return error_; }
 
+  void execute(const std::vector<Command>& commands, double now_s) override;
+  WaitResult wait(std::optional<double> deadline_s) override;
+  void on_commands(const char* call, double now_s, const std::vector<Command>& commands) override;
+  void on_event(const Completion& completion, double now_s) override;
+
  private:
-  void execute(const std::vector<Command>& commands);
   void carry_out(const Command& command);
   void start_transfer(const StartTransfer& command);
   void start_boot(const StartBoot& command);
@@ -113,8 +103,7 @@ class Driver {
   void await(const Job& job);
   void finish_now(ActivityId id, Kind kind, bool ok, std::string detail);
   void deliver(Report report);
-  bool wait_for_news();
-  std::optional<double> next_deadline() const;
+  void wait_for_news(std::optional<double> deadline);
   std::string why_down(const std::string& source, const std::string& target) const;
   sg4::Host* host(const std::string& name) const;
   void note(const std::string& line) const;
@@ -148,53 +137,9 @@ void Driver::note(const std::string& line) const {
 }
 
 void Driver::run() {
-  execute(engine_.setup());
-  if (stats_) stats_->engine_calls += 2;
-  execute(engine_.advance(0.0));
-  for (long iteration = 0; !engine_.finished(); ++iteration) {
-    if (iteration >= kMaxIterations) {
-      error_ = "the driving loop reached its bound of " + std::to_string(kMaxIterations) +
-               " iterations at t=" + std::to_string(now_);
-      break;
-    }
-    if (!wait_for_news()) {
-      error_ = "the engine is not finished but waits for nothing (t=" + std::to_string(now_) + ")";
-      break;
-    }
-    now_ = std::max(now_, sg4::Engine::get_clock());
-    while (!timers_.empty() && timers_.begin()->first <= now_ + kEpsilon) {
-      const ActivityId id = timers_.begin()->second;
-      timers_.erase(timers_.begin());
-      ready_.push_back(Report{id, Kind::shutdown, true, ""});
-    }
-    const std::optional<double> timeout = engine_.poll_timeout();
-    if (timeout && *timeout <= now_ + kEpsilon) {
-      now_ = std::max(now_, *timeout);
-      if (stats_) ++stats_->engine_calls;
-      execute(engine_.advance(now_));
-    }
-    std::deque<Report> batch;
-    {
-      std::unique_lock lock(*mutex_);
-      batch.swap(ready_);
-    }
-    // Activities that ended at this instant reach the engine in the order they were
-    // started, not in SimGrid's order of equal dates (which depends on everything else in
-    // the simulation): a run gives the same outcome alone or in a batch (run_batch).
-    std::stable_sort(batch.begin(), batch.end(),
-                     [](const Report& a, const Report& b) { return a.id < b.id; });
-    for (Report& report : batch) {
-      auto it = pending_.find(report.id);
-      if (it == pending_.end()) continue;  // cancelled meanwhile: never reported
-      pending_.erase(it);
-      if (verbose_)
-        note(std::string(kind_name(report.kind)) + "#" + std::to_string(report.id) + " ended " +
-             (report.ok ? "ok" : "failed: " + report.detail));
-      if (stats_) ++stats_->engine_calls;
-      execute(engine_.handle(to_event(report), now_));
-      if (engine_.finished()) break;
-    }
-  }
+  const DriveResult result = drive(engine_, *this, DriveLimits{}, verbose_ ? this : nullptr);
+  if (stats_) stats_->engine_calls += result.engine_calls;
+  error_ = result.error;
   // Whatever still runs is abandoned with the run; cancel it so its watchers end.
   for (auto& [id, pending] : pending_) {
     if (pending.activity && pending.activity->get_state() != sg4::Activity::State::INITED) {
@@ -204,29 +149,65 @@ void Driver::run() {
   pending_.clear();
 }
 
-std::optional<double> Driver::next_deadline() const {
-  std::optional<double> deadline = engine_.poll_timeout();
+void Driver::on_commands(const char*, double, const std::vector<Command>& commands) {
+  for (const Command& command : commands) note(describe(command));
+}
+
+void Driver::on_event(const Completion& completion, double) {
+  const DriverEvent& event = completion.event;
+  std::visit(
+      [&](const auto& e) {
+        if constexpr (requires { e.ok; }) {
+          note("activity #" + std::to_string(e.id) + " ended " +
+               (e.ok ? "ok" : "failed: " + e.detail));
+        }
+      },
+      event);
+}
+
+// Lets simulated time run until an activity ended or the deadline (or a shutdown's end)
+// passed, then hands over every activity that ended. The reports that arrive while the
+// engine handles them wait for the next call, at the same instant.
+WaitResult Driver::wait(std::optional<double> deadline_s) {
+  wait_for_news(deadline_s);
+  now_ = std::max(now_, sg4::Engine::get_clock());
+  while (!timers_.empty() && timers_.begin()->first <= now_ + kEpsilon) {
+    const ActivityId id = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    ready_.push_back(Report{id, Kind::shutdown, true, ""});
+  }
+  std::deque<Report> batch;
+  {
+    std::unique_lock lock(*mutex_);
+    batch.swap(ready_);
+  }
+  WaitResult result;
+  result.now_s = sg4::Engine::get_clock();
+  for (Report& report : batch) {
+    auto it = pending_.find(report.id);
+    if (it == pending_.end()) continue;  // cancelled meanwhile: never reported
+    pending_.erase(it);
+    result.ended.push_back(Completion{to_event(report), result.now_s});
+  }
+  return result;
+}
+
+// Blocks until an activity ended or the deadline (or the first shutdown timer) passed; at
+// once when nothing could ever wake the controller (no deadline and nothing running).
+void Driver::wait_for_news(std::optional<double> deadline) {
   if (!timers_.empty() && (!deadline || timers_.begin()->first < *deadline)) {
     deadline = timers_.begin()->first;
   }
-  return deadline;
-}
-
-// Blocks until an activity ended or the next deadline passed. False when nothing could
-// ever wake the controller (no deadline and nothing running).
-bool Driver::wait_for_news() {
-  const std::optional<double> deadline = next_deadline();
   std::unique_lock lock(*mutex_);
   while (ready_.empty()) {
     if (deadline) {
-      if (*deadline <= sg4::Engine::get_clock() + kEpsilon) return true;
-      if (wakeup_->wait_until(lock, *deadline) == std::cv_status::timeout) return true;
+      if (*deadline <= sg4::Engine::get_clock() + kEpsilon) return;
+      if (wakeup_->wait_until(lock, *deadline) == std::cv_status::timeout) return;
     } else {
-      if (in_simgrid_ == 0) return false;
+      if (in_simgrid_ == 0) return;
       wakeup_->wait(lock);
     }
   }
-  return true;
 }
 
 void Driver::deliver(Report report) {
@@ -345,11 +326,9 @@ std::string Driver::why_down(const std::string& source, const std::string& targe
   return "";
 }
 
-void Driver::execute(const std::vector<Command>& commands) {
-  for (const Command& command : commands) {
-    if (verbose_) note(describe(command));
-    carry_out(command);
-  }
+void Driver::execute(const std::vector<Command>& commands, double now_s) {
+  now_ = std::max(now_, now_s);
+  for (const Command& command : commands) carry_out(command);
 }
 
 void Driver::carry_out(const Command& command) {

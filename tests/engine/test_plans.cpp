@@ -63,11 +63,6 @@ Scenario three_tier(double duration_s) {
 
 namespace {
 
-struct Pending {
-  double end_s;
-  DriverEvent event;
-};
-
 double transfer_time(const Scenario& s, const StartTransfer& t, double extra_s) {
   const Host* source = find_host(s.plan, t.source_host);
   const Host* target = find_host(s.plan, t.target_host);
@@ -80,60 +75,71 @@ double transfer_time(const Scenario& s, const StartTransfer& t, double extra_s) 
   throw std::runtime_error("no route");
 }
 
+// Writes every command into the test's Log with the time it was given.
+class LogObserver : public DriveObserver {
+ public:
+  explicit LogObserver(Log* log) : log_(log) {}
+  void on_commands(const char*, double now_s, const std::vector<Command>& commands) override {
+    for (const Command& command : commands) log_->commands.push_back({now_s, command});
+  }
+
+ private:
+  Log* log_;
+};
+
 }  // namespace
+
+AnalyticBackend::AnalyticBackend(const Scenario& scenario, double extra_transfer_s)
+    : scenario_(scenario), extra_transfer_s_(extra_transfer_s) {}
+
+void AnalyticBackend::execute(const std::vector<Command>& commands, double now_s) {
+  now_s_ = now_s;
+  for (const Command& command : commands) {
+    if (const auto* t = std::get_if<StartTransfer>(&command)) {
+      end(t->id, transfer_time(scenario_, *t, extra_transfer_s_), TransferEnded{t->id, true, ""});
+    } else if (const auto* c = std::get_if<CancelTransfer>(&command)) {
+      auto it = by_id_.find(c->id);
+      if (it != by_id_.end()) {
+        pending_.erase(it->second);
+        by_id_.erase(it);
+      }
+    } else if (const auto* r = std::get_if<StartRestore>(&command)) {
+      end(r->id, 0.0, RestoreEnded{r->id, true, ""});
+    } else if (const auto* b = std::get_if<StartBoot>(&command)) {
+      end(b->id, b->boot_time_s, BootEnded{b->id, true, "", {}});
+    } else if (const auto* d = std::get_if<StartShutdown>(&command)) {
+      end(d->id, d->shutdown_time_s, ShutdownEnded{d->id, true, ""});
+    }
+  }
+}
+
+WaitResult AnalyticBackend::wait(std::optional<double> deadline_s) {
+  WaitResult result;
+  if (pending_.empty() || (deadline_s && pending_.begin()->first > *deadline_s)) {
+    result.now_s = deadline_s.value_or(now_s_);
+    return result;
+  }
+  const double first_s = pending_.begin()->first;
+  while (!pending_.empty() && pending_.begin()->first == first_s) {
+    by_id_.erase(activity_of(pending_.begin()->second));
+    result.ended.push_back(Completion{pending_.begin()->second, first_s});
+    pending_.erase(pending_.begin());
+  }
+  result.now_s = first_s;
+  return result;
+}
+
+void AnalyticBackend::end(ActivityId id, double after_s, DriverEvent event) {
+  by_id_[id] = pending_.insert({now_s_ + after_s, std::move(event)});
+}
 
 Outcome run_analytic(const Scenario& scenario, Log* log, double extra_transfer_s) {
   FailoverEngine engine(scenario);
-  std::multimap<double, DriverEvent> pending;  // ordered by end time, then insertion
-  std::map<ActivityId, std::multimap<double, DriverEvent>::iterator> by_id;
-  double now = 0.0;
-  auto execute = [&](const std::vector<Command>& commands) {
-    for (const Command& command : commands) {
-      if (log) log->commands.push_back({now, command});
-      if (const auto* t = std::get_if<StartTransfer>(&command)) {
-        by_id[t->id] = pending.insert(
-            {now + transfer_time(scenario, *t, extra_transfer_s), TransferEnded{t->id, true, ""}});
-      } else if (const auto* c = std::get_if<CancelTransfer>(&command)) {
-        auto it = by_id.find(c->id);
-        if (it != by_id.end()) {
-          pending.erase(it->second);
-          by_id.erase(it);
-        }
-      } else if (const auto* r = std::get_if<StartRestore>(&command)) {
-        by_id[r->id] = pending.insert({now, RestoreEnded{r->id, true, ""}});
-      } else if (const auto* b = std::get_if<StartBoot>(&command)) {
-        by_id[b->id] = pending.insert({now + b->boot_time_s, BootEnded{b->id, true, "", {}}});
-      } else if (const auto* d = std::get_if<StartShutdown>(&command)) {
-        by_id[d->id] = pending.insert({now + d->shutdown_time_s, ShutdownEnded{d->id, true, ""}});
-      }
-    }
-  };
-  execute(engine.setup());
-  execute(engine.advance(0.0));
-  for (int guard = 0; guard < 10'000'000 && !engine.finished(); ++guard) {
-    const std::optional<double> timeout = engine.poll_timeout();
-    if (!pending.empty() && (!timeout || pending.begin()->first < *timeout)) {
-      auto it = pending.begin();
-      now = it->first;
-      const DriverEvent event = it->second;
-      by_id.erase(std::visit(
-          [](const auto& e) -> ActivityId {
-            if constexpr (requires { e.id; }) {
-              return e.id;
-            } else {
-              return 0;
-            }
-          },
-          event));
-      pending.erase(it);
-      execute(engine.handle(event, now));
-    } else if (timeout) {
-      now = *timeout;
-      execute(engine.advance(now));
-    } else {
-      break;
-    }
-  }
+  AnalyticBackend backend(scenario, extra_transfer_s);
+  LogObserver observer(log);
+  const DriveResult result =
+      drive(engine, backend, DriveLimits{10'000'000}, log ? &observer : nullptr);
+  if (!result.ok()) throw std::runtime_error("analytic run: " + result.error);
   return engine.outcome();
 }
 

@@ -1,13 +1,14 @@
-// Plans built in C++ for engine tests, and a tiny analytic driver: it carries out the
-// engine's commands with textbook timings (a transfer takes latency + bytes / bandwidth,
-// a boot takes boot_time, a restore is instant) so tests check the engine's decisions
-// without SimGrid.
+// Plans built in C++ for engine tests, and a tiny analytic backend for drive()
+// (engine/drive.hpp): it carries out the engine's commands with textbook timings (a transfer takes
+// latency + bytes / bandwidth, a boot takes boot_time, a restore is instant) so tests check the
+// engine's decisions without SimGrid.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "engine/drive.hpp"
 #include "engine/engine.hpp"
 
 namespace firedrill::testing {
@@ -31,7 +32,28 @@ struct Log {
   }
 };
 
-// Runs the engine to its end with the analytic driver. `extra_transfer_s` adds time to
+// The analytic backend of drive(): a transfer takes latency + bytes / bandwidth (plus
+// `extra_transfer_s`; nothing inside a site), a boot its boot_time, a shutdown its
+// shutdown_time, a restore nothing. wait() returns every activity that ends first (at one
+// instant, in start order), if that is not after the deadline.
+class AnalyticBackend : public Backend {
+ public:
+  AnalyticBackend(const Scenario& scenario, double extra_transfer_s = 0.0);
+  void execute(const std::vector<Command>& commands, double now_s) override;
+  WaitResult wait(std::optional<double> deadline_s) override;
+
+ private:
+  void end(ActivityId id, double after_s, DriverEvent event);
+
+  const Scenario& scenario_;
+  double extra_transfer_s_;
+  double now_s_ = 0.0;
+  std::multimap<double, DriverEvent> pending_;  // by end time, then start order
+  std::map<ActivityId, std::multimap<double, DriverEvent>::iterator> by_id_;
+};
+
+// Runs the engine to its end with drive() and the analytic backend (throws if drive() stops
+// with an error). `extra_transfer_s` adds time to
 // every transfer (to make transfers outlast intervals).
 Outcome run_analytic(const Scenario& scenario, Log* log = nullptr, double extra_transfer_s = 0.0);
 
