@@ -304,10 +304,11 @@ void EngineState::on_scenario_event(int event_index) {
     case Event::Kind::fail_vm: {
       const int v = vm_index_.at(event.target);
       out_.push_back(InjectFailure{"vm", event.target});
-      step(event.target, "failure", vms_[v].current_host, now_s_, now_s_, cause);
       if (vm_serving(v)) {
         release_instance(v, vms_[v].vm->name);
-        production_down(v, cause, /*data_damaged=*/true);
+        production_down(v, cause, /*data_damaged=*/true);  // records the failure step
+      } else {
+        step(event.target, "failure", vms_[v].current_host, now_s_, now_s_, cause);
       }
       break;
     }
