@@ -1,0 +1,80 @@
+// Application health checks of a recovered VM (SPEC 7: tcp, http, exec, file) and the
+// runner that schedules their attempts: all of a VM's checks start together (when its
+// readiness says so), each waits its initial_delay, tries every interval and fails once
+// its timeout (counted from that common start) passes without a success. The runner is
+// independent of how one attempt is made (through the guest agent of the VM named by
+// `from`: see health_probe.hpp) and of the clock (tests drive it with a fake one).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace firedrill::agent {
+
+enum class CheckKind { Tcp, Http, Exec, File };
+
+struct HealthCheck {
+  CheckKind kind = CheckKind::Tcp;
+  std::string target_vm;                // tcp/http: the VM whose address is probed ("" = this VM)
+  int port = 0;                         // tcp/http
+  std::string path = "/";               // http
+  int status = 200;                     // http: the status that passes
+  std::optional<std::string> body;      // http: text the body must contain
+  std::vector<std::string> argv;        // exec: passes on exit status 0
+  std::string file;                     // file: its path in the guest
+  std::optional<std::string> contains;  // file: text it must contain (else: readable)
+  std::string from;                     // the VM whose agent runs the check ("" = this VM)
+  double timeout_s = 300.0;
+  double interval_s = 2.0;
+  double initial_delay_s = 0.0;
+};
+
+// "tcp db:5432 from app", "http :80/health", "exec pg_isready -q", "file /var/lib/x".
+std::string describe(const HealthCheck& check);
+
+struct AttemptResult {
+  bool passed = false;
+  std::string error;  // why it failed ("" when it passed)
+};
+
+// One attempt of one check, to finish within budget_s.
+using AttemptFn = std::function<AttemptResult(const HealthCheck& check, double budget_s)>;
+
+class CheckClock {
+ public:
+  virtual ~CheckClock() = default;
+  virtual double now_s() = 0;
+  virtual void sleep_until_s(double t_s) = 0;
+};
+
+class SteadyCheckClock : public CheckClock {
+ public:
+  double now_s() override;
+  void sleep_until_s(double t_s) override;
+};
+
+struct CheckOutcome {
+  std::string check;  // describe()
+  bool passed = false;
+  std::optional<double> first_pass_s;  // since the checks started
+  int attempts = 0;
+  std::string last_error;  // of the last failed attempt
+  bool abandoned = false;  // stopped because another check failed the VM
+};
+
+struct HealthResult {
+  bool ready = false;
+  double ready_s = 0.0;  // since the checks started: when the last check passed
+  std::vector<CheckOutcome> checks;
+  std::string reason;  // when not ready: the failed check and its last error
+};
+
+// One attempt never gets more than this, so a hung probe cannot eat a long timeout.
+inline constexpr double kAttemptLimit_s = 10.0;
+
+HealthResult run_health_checks(const std::vector<HealthCheck>& checks, const AttemptFn& attempt,
+                               CheckClock& clock);
+
+}  // namespace firedrill::agent
