@@ -44,6 +44,7 @@ struct RunOptions {
   bool no_prediction = false;
   bool keep = false;
   bool end_when_settled = false;
+  bool full_evidence = false;
 };
 
 std::string out_dir_for(const RunOptions& options, const Scenario& scenario) {
@@ -79,6 +80,9 @@ int cmd_run(int argc, char** argv) {
       "end each run as soon as it has settled (every scripted event fired, every failover, "
       "test, planned move and failback finished, test copies cleaned up) instead of at the "
       "scenario's duration, which stays the deadline; report.json says \"ended\": \"settled\"")(
+      "full-evidence", po::bool_switch(&options.full_evidence),
+      "list every replication transfer in report.json (by default: a summary per VM, its "
+      "last cycles and the transfers that made its RPO)")(
       "keep", po::bool_switch(&options.keep),
       "libvirt backend: leave the domains and volumes the run created (firedrill cleanup DIR "
       "removes them)")("verbose,v", po::bool_switch(&options.verbose),
@@ -164,6 +168,7 @@ int cmd_run(int argc, char** argv) {
     }
     reports::RunContext context;
     context.backend = options.backend;
+    context.full_evidence = options.full_evidence;
     context.started_utc = reports::utc_now();
     BackendRun run = run_on_backend(backend_options, scenario, out_dir, context);
     context.ended_utc = reports::utc_now();

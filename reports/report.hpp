@@ -29,6 +29,9 @@ struct RunContext {
   // {host, libvirt URI} the backend actually used, on top of the plan's own
   // hosts[].libvirt_uri. Credentials are redacted before anything is written.
   std::vector<std::pair<std::string, std::string>> host_uris;
+  // report.json lists every transfer record (`run --full-evidence`) instead of a per-VM
+  // summary and the records worth reading (docs/reports.md).
+  bool full_evidence = false;
 };
 
 // The SPEC section 4 document plus every extra field of Outcome. Deterministic.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/report.hpp"
+#include "reports/report_transfers.hpp"
 
 namespace firedrill::reports {
 
@@ -114,23 +115,6 @@ Json timeline_json(const std::vector<TimelineStep>& timeline) {
   return list;
 }
 
-Json transfers_json(const std::vector<TransferRecord>& transfers) {
-  Json list = Json::array();
-  for (const TransferRecord& transfer : transfers) {
-    list.push_back({{"job", optional_text(transfer.job)},
-                    {"vm", transfer.vm},
-                    {"kind", transfer.kind},
-                    {"source", optional_text(transfer.source_host)},
-                    {"target", optional_text(transfer.target_host)},
-                    {"as_of", transfer.as_of_s},
-                    {"start", transfer.start_s},
-                    {"end", optional_number(transfer.end_s)},
-                    {"bytes", transfer.bytes},
-                    {"result", transfer.result}});
-  }
-  return list;
-}
-
 Json difference(const std::optional<double>& measured, const std::optional<double>& predicted) {
   if (!measured || !predicted) return nullptr;
   return *measured - *predicted;
@@ -220,7 +204,7 @@ std::string render_report_json(const Scenario& scenario, const Outcome& outcome,
   report["ended"] = outcome.ended;
   report["production_untouched"] = optional_bool(outcome.production_untouched);
   report["input_files"] = input_files_json(scenario);
-  report["transfers"] = transfers_json(outcome.transfers);
+  add_transfer_evidence(report, outcome, context.full_evidence);
   report["prediction"] =
       context.prediction ? prediction_json(outcome, *context.prediction) : Json(nullptr);
   return report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
