@@ -13,10 +13,12 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev nlohmann-json3-dev
                 libboost-program-options-dev libgtest-dev libsqlite3-dev)
 # The real-host lab (real/lab/lab), the guest agent tests (a host-side qemu-ga), the HTML
-# rendering test and the fuzz target.
+# rendering test, the fuzz target and the sweeps on a scheduler (tests/cluster: Slurm on
+# one machine, GNU parallel).
 TEST_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
                iptables dnsmasq-base busybox-static linux-image-cloud-amd64 cpio iproute2 kmod
-               chromium fonts-dejavu-core python3 clang libclang-rt-14-dev qemu-guest-agent)
+               chromium fonts-dejavu-core python3 clang libclang-rt-14-dev qemu-guest-agent
+               slurm-wlm munge parallel)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -87,8 +89,9 @@ case "${1:-}" in
   sanitize)
     install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     build build-sanitize -DFIREDRILL_SANITIZE=ON
-    # The lab suite (label real) drives real QEMU guests; it runs once, in `test`.
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-sanitize -LE real
+    # The lab suite (label real) drives real QEMU guests and the cluster suite (label
+    # cluster) real Slurm daemons; each runs once, in `test`.
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-sanitize -LE 'real|cluster'
     ;;
   *)
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
