@@ -27,7 +27,7 @@ class DomBuilder {
     Level& level = levels_.back();
     if (level.container->contains(name)) {
       return fail("duplicate key '" + name + "' at " +
-                  (path_here().empty() ? std::string("the top level") : path_here()));
+                  json_path_join(container_path(levels_.size()), name));
     }
     level.key = std::move(name);
     return true;
@@ -54,16 +54,25 @@ class DomBuilder {
     return false;
   }
 
-  std::string path_here() const {
+  // The path of the container at levels_[depth - 1]. Every enclosing container already
+  // holds the element being built inside it: an array's is its last element.
+  std::string container_path(std::size_t depth) const {
     std::string path;
-    for (const Level& level : levels_) {
-      if (level.container->is_object()) {
-        path = json_path_join(path, level.key);
-      } else {
-        path = json_path_index(path, level.container->size());
-      }
+    for (std::size_t i = 0; i + 1 < depth; ++i) {
+      const Level& level = levels_[i];
+      path = level.container->is_object() ? json_path_join(path, level.key)
+                                          : json_path_index(path, level.container->size() - 1);
     }
     return path;
+  }
+
+  // The path of the value about to be added to the innermost container (not yet in it).
+  std::string next_value_path() const {
+    if (levels_.empty()) return "";
+    const Level& level = levels_.back();
+    const std::string path = container_path(levels_.size());
+    return level.container->is_object() ? json_path_join(path, level.key)
+                                        : json_path_index(path, level.container->size());
   }
 
   Json* slot() {
@@ -84,7 +93,7 @@ class DomBuilder {
   bool open(Json container) {
     if (levels_.size() >= kMaxJsonDepth) {
       return fail("nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels at " +
-                  path_here());
+                  next_value_path());
     }
     Json* place = slot();
     *place = std::move(container);
