@@ -26,7 +26,7 @@ void EngineState::settle_first_incident(int v, const Operation& op, const Member
   VmResult& result = vm.result;
   vm.first_incident_done = true;
   result.outcome = VmOutcome::recovered;
-  result.mechanism = mechanism_of(op.kind);
+  result.mechanism = traits_of(op.kind).mechanism;
   result.recovered_on = hosts_[member.target_host].host->name;
   result.instance = member.instance;
   result.network = member.network;

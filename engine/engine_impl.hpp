@@ -9,6 +9,7 @@
 
 #include "engine/engine.hpp"
 #include "engine/engine_state.hpp"
+#include "engine/plan_index.hpp"
 
 namespace firedrill {
 
@@ -30,6 +31,11 @@ class EngineState {
   void index_plan();
   void schedule(double at_s, Timer::Kind kind, int index);
   void fire(const Timer& timer);
+  void end_run();
+  bool settled() const;
+  void end_if_settled();
+
+  // failures.cpp
   void on_scenario_event(int event_index);
   void on_repair(int event_index);
   void fail_host(int host, const std::string& cause);
@@ -37,9 +43,8 @@ class EngineState {
   void fail_datastore(int datastore, const std::string& cause);
   void stop_instances_on_host(int host, const std::string& cause);
   void production_down(int vm, const std::string& cause, bool data_damaged);
-  void end_run();
-  bool settled() const;
-  void end_if_settled();
+
+  // activities.cpp
   void on_transfer_ended(const TransferEnded& event);
   std::optional<ActivityRef> take_member_activity(ActivityId id, bool ok, const char* what,
                                                   const std::string& detail);
@@ -50,7 +55,6 @@ class EngineState {
   // replication.cpp
   void replication_tick(int job);
   bool route_up(int source_host, int target_host) const;
-  int link_between(int site_a, int site_b) const;
   ActivityId start_transfer(TransferKind kind, int replica, int vm, const std::string& instance,
                             int source_host, int target_host, double bytes, double as_of_s,
                             int operation, int member);
@@ -64,49 +68,66 @@ class EngineState {
   const RecoveryPoint* newest_clean_point_before(int replica, double t_s) const;
   int primary_replica(int vm) const;
 
-  // recovery.cpp
+  // operations.cpp
+  const OperationTraits& traits(int operation) const {
+    return traits_of(operations_[operation].kind);
+  }
   int open_operation(Operation::Kind kind, double incident_s, int cluster,
                      const std::string& cause);
   void route_down_vm(int vm, double incident_s, const std::string& cause);
-  void join_replica_failover(int vm, double incident_s, const std::string& cause);
-  void start_ha(int operation);
-  void start_replica_failover(int operation);
-  void start_test_failover(double now_s);
-  void start_planned_failover(double now_s);
-  void start_failback(double now_s);
-  void start_reverse_sync(int operation, int member);
-  void failback_follows(int vm, bool arrived, const std::string& reason);
-  void failback_move(int operation);
-  void start_repair_restart(int vm, double incident_s, const std::string& cause);
-  void begin_shutdowns(int operation);
-  void member_off(int operation, int member);
-  void member_synced(int operation, int member);
-  void restore_member(int operation, int member);
-  void member_ready(int operation, int member, std::optional<double> data_as_of_s);
-  void member_failed(int operation, int member, const std::string& reason, bool settles = true);
-  void schedule_boots();
-  enum class BootAttempt { booted, failed, blocked, capped };
-  BootAttempt try_boot(int operation, int member);
-  int add_member(int operation, const Member& member);
-  void member_done(int operation, int member);
-  void enqueue_boot(int operation, int member);
-  void wake_dependents(int vm);
-  int place_on_site(int preferred_host, int site, double memory_B) const;
-  void release_instance(int vm, const std::string& instance);
-  bool place_member(int operation, int member, int host);
-  std::vector<CriticalStep> prelude_steps(const Operation& op, const Member& member) const;
   void maybe_finish_operation(int operation);
-  std::vector<int> members_in_order(const Operation& op) const;
   std::string mapped_network(const Vm& vm) const;
   bool vm_serving(int vm) const;
   void note_incident(int vm, double at_s, const std::string& cause);
   void step(const std::string& vm, const std::string& step, int host, double start_s, double end_s,
             const std::string& detail = "");
-  Mechanism mechanism_of(Operation::Kind kind) const;
+
+  // recovery_ha.cpp, recovery_replica.cpp, recovery_test.cpp, recovery_planned.cpp,
+  // recovery_failback.cpp, recovery_repair.cpp: one kind of operation each
+  bool join_ha_restart(int vm, double incident_s, const std::string& cause);
+  void start_ha(int operation);
+  void join_replica_failover(int vm, double incident_s, const std::string& cause);
+  void start_replica_failover(int operation);
+  void start_test_failover(double now_s);
+  void finish_test(int operation);
+  void start_planned_failover(double now_s);
+  void begin_shutdowns(int operation);
+  void member_off(int operation, int member);
+  void member_synced(int operation, int member);
+  void start_failback(double now_s);
+  void start_reverse_sync(int operation, int member);
+  void failback_follows(int vm, bool arrived, const std::string& reason);
+  void failback_move(int operation);
+  void start_repair_restart(int vm, double incident_s, const std::string& cause);
+
+  // members.cpp
+  int add_member(int operation, const Member& member);
+  void member_done(int operation, int member);
+  void restore_member(int operation, int member);
+  void member_ready(int operation, int member, std::optional<double> data_as_of_s);
+  void member_failed(int operation, int member, const std::string& reason, bool settles = true);
+
+  // start_order.cpp
+  std::vector<int> members_in_order(const Operation& op) const;
+  void enqueue_boot(int operation, int member);
+  void wake_dependents(int vm);
+  void schedule_boots();
+  enum class BootAttempt { booted, failed, blocked, capped };
+  BootAttempt try_boot(int operation, int member);
+
+  // placement.cpp
+  // The host with the most free memory among `candidates` that is up and has room for
+  // memory_B (the first such in candidate order on a tie), `preferred` first when it fits;
+  // -1 when none does.
+  int place_on_hosts(int preferred_host, const std::vector<int>& candidates, double memory_B) const;
+  int place_on_site(int preferred_host, int site, double memory_B) const;
+  void release_instance(int vm, const std::string& instance);
+  bool place_member(int operation, int member, int host);
 
   // accounting.cpp
   void settle_first_incident(int vm, const Operation& op, const Member& member);
   std::vector<CriticalStep> critical_path(const Operation& op, int member) const;
+  std::vector<CriticalStep> prelude_steps(const Operation& op, const Member& member) const;
 
   // ---- data ------------------------------------------------------------------------------
   Scenario scenario_;
@@ -125,8 +146,7 @@ class EngineState {
   ActivityId next_activity_ = 1;
   std::map<ActivityId, ActivityRef> activities_;
 
-  std::map<std::string, int> host_index_, vm_index_, site_index_, link_index_, datastore_index_,
-      cluster_index_;
+  PlanIndex index_;  // names and relations of plan_ (engine/plan_index.hpp)
   std::vector<HostState> hosts_;
   std::vector<bool> link_up_;
   std::vector<bool> datastore_up_;

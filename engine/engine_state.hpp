@@ -19,15 +19,7 @@ namespace firedrill {
 
 // A timer the engine set for itself; fired by advance().
 struct Timer {
-  enum class Kind {
-    replication_tick,
-    scenario_event,
-    repair,
-    ha_timeout,
-    declare,
-    op_start,
-    run_end
-  };
+  enum class Kind { replication_tick, scenario_event, repair, ha_timeout, op_start, run_end };
   double at_s = 0.0;
   std::uint64_t sequence = 0;  // ties broken by creation order: deterministic
   Kind kind = Kind::run_end;
@@ -42,7 +34,6 @@ struct HostState {
   int site = -1;
   bool up = true;
   double memory_used_B = 0.0;
-  std::vector<int> clusters;  // clusters this host belongs to
 };
 
 struct RecoveryPoint {
@@ -155,6 +146,19 @@ struct Operation {
   int pending_by_priority[6] = {0, 0, 0, 0, 0, 0};  // members not ready nor failed, by priority
   int pending = 0;
 };
+
+// What distinguishes one kind of operation from another, in one table (operations.cpp)
+// instead of kind tests spread over the engine.
+struct OperationTraits {
+  Mechanism mechanism;          // what the report calls the way a VM came back
+  bool test_copies;             // its instances are test copies beside production
+  bool own_disk;                // the VM comes back on its original disk (HA, repair, failback)
+  bool from_shared_storage;     // boots the VM's own disk on another host of its cluster
+  bool failback_waits;          // a failback begun meanwhile waits for its members to arrive
+  bool final_sync_keeps_point;  // its final sync leaves a recovery point at the target
+  bool reverse;                 // it moves VMs home: reverse sync, back to the original host
+};
+const OperationTraits& traits_of(Operation::Kind kind);
 
 struct ActivityRef {
   enum class Kind { transfer, restore, boot, shutdown };

@@ -18,22 +18,12 @@ constexpr double kMonth_s = 30 * kDay_s;
 
 }  // namespace
 
-int EngineState::link_between(int site_a, int site_b) const {
-  for (std::size_t l = 0; l < plan_.links.size(); ++l) {
-    const Link& link = plan_.links[l];
-    const int a = site_index_.at(link.between[0]);
-    const int b = site_index_.at(link.between[1]);
-    if ((a == site_a && b == site_b) || (a == site_b && b == site_a)) return static_cast<int>(l);
-  }
-  return -1;
-}
-
 bool EngineState::route_up(int source_host, int target_host) const {
   if (!hosts_[source_host].up || !hosts_[target_host].up) return false;
   const int source_site = hosts_[source_host].site;
   const int target_site = hosts_[target_host].site;
   if (source_site == target_site) return true;
-  const int link = link_between(source_site, target_site);
+  const int link = index_.link_between(source_site, target_site);
   return link >= 0 && link_up_[link];
 }
 

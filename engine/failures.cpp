@@ -1,0 +1,229 @@
+// Scenario events and repairs: what a host, site, datastore, link or VM failure does to
+// the engine's state (transfers lost, instances stopped, production down and routed to
+// recovery), corruption, the operator's actions, and what a repair brings back.
+
+#include "engine/engine_impl.hpp"
+
+namespace firedrill {
+
+void EngineState::on_scenario_event(int event_index) {
+  const Event& event = scenario_.events[event_index];
+  const std::string cause =
+      std::string(to_string(event.kind)) + (event.target.empty() ? "" : " " + event.target);
+  if (!first_incident_s_) first_incident_s_ = now_s_;
+  switch (event.kind) {
+    case Event::Kind::fail_host: {
+      out_.push_back(InjectFailure{"host", event.target});
+      step("", "failure", index_.host(event.target), now_s_, now_s_, cause);
+      fail_host(index_.host(event.target), cause);
+      break;
+    }
+    case Event::Kind::fail_site: {
+      out_.push_back(InjectFailure{"site", event.target});
+      step("", "failure", -1, now_s_, now_s_, cause);
+      const int site = index_.site(event.target);
+      // Everything of the site goes down at once, before any VM is routed to recovery, so
+      // that no decision counts on a host or datastore that is failing at the same instant.
+      for (std::size_t l = 0; l < plan_.links.size(); ++l) {
+        const Link& link = plan_.links[l];
+        if (link.between[0] == event.target || link.between[1] == event.target) {
+          fail_link(static_cast<int>(l));
+        }
+      }
+      for (std::size_t d = 0; d < plan_.datastores.size(); ++d) {
+        bool all_in_site = !plan_.datastores[d].hosts.empty();
+        for (const std::string& host : plan_.datastores[d].hosts) {
+          all_in_site = all_in_site && hosts_[index_.host(host)].site == site;
+        }
+        if (all_in_site) datastore_up_[d] = false;
+      }
+      for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        if (hosts_[h].site == site) hosts_[h].up = false;
+      }
+      for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        if (hosts_[h].site == site) fail_host(static_cast<int>(h), cause);
+      }
+      break;
+    }
+    case Event::Kind::fail_datastore: {
+      out_.push_back(InjectFailure{"datastore", event.target});
+      step("", "failure", -1, now_s_, now_s_, cause);
+      fail_datastore(index_.datastore(event.target), cause);
+      break;
+    }
+    case Event::Kind::fail_link: {
+      out_.push_back(InjectFailure{"link", event.target});
+      step("", "failure", -1, now_s_, now_s_, cause);
+      fail_link(index_.link(event.target));
+      break;
+    }
+    case Event::Kind::fail_vm: {
+      const int v = index_.vm(event.target);
+      out_.push_back(InjectFailure{"vm", event.target});
+      if (vm_serving(v)) {
+        release_instance(v, vms_[v].vm->name);
+        production_down(v, cause, /*data_damaged=*/true);  // records the failure step
+      } else {
+        step(event.target, "failure", vms_[v].current_host, now_s_, now_s_, cause);
+      }
+      break;
+    }
+    case Event::Kind::corrupt: {
+      for (const std::string& name : event.vms) {
+        const int v = index_.vm(name);
+        VmState& vm = vms_[v];
+        if (!vm_serving(v) || vm.corrupted_since_s) continue;
+        out_.push_back(CorruptData{name, hosts_[vm.current_host].host->name});
+        step(name, "corruption", vm.current_host, now_s_, now_s_, "data corruption begins");
+        vm.corrupted_since_s = now_s_;
+        note_incident(v, now_s_, "corrupt");
+        // The VM keeps serving bad data until the failover powers it off.
+        join_replica_failover(v, now_s_, "corrupt");
+      }
+      break;
+    }
+    case Event::Kind::test_failover:
+      step("", "operator_action", -1, now_s_, now_s_, "test failover");
+      start_test_failover(now_s_);
+      break;
+    case Event::Kind::planned_failover:
+      step("", "operator_action", -1, now_s_, now_s_, "planned failover");
+      start_planned_failover(now_s_);
+      break;
+    case Event::Kind::failback:
+      step("", "operator_action", -1, now_s_, now_s_, "failback");
+      start_failback(now_s_);
+      break;
+  }
+  if (event.repair_after) {
+    schedule(now_s_ + event.repair_after->seconds(), Timer::Kind::repair, event_index);
+  }
+}
+
+void EngineState::on_repair(int event_index) {
+  const Event& event = scenario_.events[event_index];
+  std::vector<int> repaired_hosts;
+  switch (event.kind) {
+    case Event::Kind::fail_host:
+      repaired_hosts.push_back(index_.host(event.target));
+      out_.push_back(Repair{"host", event.target});
+      break;
+    case Event::Kind::fail_site: {
+      const int site = index_.site(event.target);
+      out_.push_back(Repair{"site", event.target});
+      for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        if (hosts_[h].site == site) repaired_hosts.push_back(static_cast<int>(h));
+      }
+      for (std::size_t l = 0; l < plan_.links.size(); ++l) {
+        const Link& link = plan_.links[l];
+        if (link.between[0] == event.target || link.between[1] == event.target) {
+          link_up_[l] = true;
+        }
+      }
+      for (std::size_t d = 0; d < plan_.datastores.size(); ++d) datastore_up_[d] = true;
+      break;
+    }
+    case Event::Kind::fail_datastore:
+      out_.push_back(Repair{"datastore", event.target});
+      datastore_up_[index_.datastore(event.target)] = true;
+      break;
+    case Event::Kind::fail_link:
+      out_.push_back(Repair{"link", event.target});
+      link_up_[index_.link(event.target)] = true;
+      break;
+    default:
+      return;  // VM crashes, corruption and actions have nothing to repair
+  }
+  step("", "repair", repaired_hosts.size() == 1 ? repaired_hosts[0] : -1, now_s_, now_s_,
+       std::string("repair ") + to_string(event.kind) + " " + event.target);
+  for (int h : repaired_hosts) {
+    // A repaired host comes back empty: nothing it ran is restarted behind the engine's
+    // back (a VM recovered elsewhere must not run twice).
+    hosts_[h].up = true;
+    hosts_[h].memory_used_B = 0.0;
+  }
+  // VMs that had no other way back restart where their disk survived.
+  for (std::size_t v = 0; v < vms_.size(); ++v) {
+    VmState& vm = vms_[v];
+    if (!vm.awaiting_repair) continue;
+    const bool host_ok = hosts_[vm.home_host].up;
+    const bool disk_ok = vm.datastore < 0 || datastore_up_[vm.datastore];
+    if (host_ok && disk_ok) {
+      vm.awaiting_repair = false;
+      start_repair_restart(static_cast<int>(v), now_s_, "repair");
+    }
+  }
+}
+
+void EngineState::fail_host(int host, const std::string& cause) {
+  hosts_[host].up = false;
+  lose_transfers_where([host](int source, int target) { return source == host || target == host; },
+                       "host " + hosts_[host].host->name + " failed");
+  stop_instances_on_host(host, cause);
+  hosts_[host].memory_used_B = 0.0;
+}
+
+void EngineState::fail_link(int link) {
+  if (!link_up_[link]) return;
+  link_up_[link] = false;
+  lose_transfers_where(
+      [this, link](int source, int target) {
+        return index_.link_between(hosts_[source].site, hosts_[target].site) == link;
+      },
+      "link " + plan_.links[link].name + " failed");
+}
+
+void EngineState::fail_datastore(int datastore, const std::string& cause) {
+  datastore_up_[datastore] = false;
+  for (std::size_t v = 0; v < vms_.size(); ++v) {
+    VmState& vm = vms_[v];
+    if (vm.datastore != datastore || !vm.at_home) continue;
+    vm.data_damaged = true;
+    lose_transfers_where([&vm](int source, int) { return source == vm.current_host; },
+                         "datastore " + plan_.datastores[datastore].name + " failed");
+    if (vm_serving(static_cast<int>(v))) {
+      release_instance(static_cast<int>(v), vm.vm->name);
+      production_down(static_cast<int>(v), cause, /*data_damaged=*/true);
+    }
+  }
+}
+
+void EngineState::stop_instances_on_host(int host, const std::string& cause) {
+  // Copies booting, restoring or queued here (production or test) fail with their member.
+  for (std::size_t o = 0; o < operations_.size(); ++o) {
+    if (operations_[o].finished) continue;
+    for (std::size_t m = 0; m < operations_[o].members.size(); ++m) {
+      const Member& member = operations_[o].members[m];
+      if (member.target_host != host) continue;
+      if (member.stage == Member::Stage::booting || member.stage == Member::Stage::restoring ||
+          member.stage == Member::Stage::queued) {
+        member_failed(static_cast<int>(o), static_cast<int>(m),
+                      "host " + hosts_[host].host->name + " failed (" + cause + ")");
+      }
+    }
+  }
+  for (std::size_t v = 0; v < vms_.size(); ++v) {
+    VmState& vm = vms_[v];
+    const bool production_here = vm.running && vm.current_host == host;
+    std::erase_if(vm.instances, [host](const InstanceState& i) { return i.host == host; });
+    if (production_here) production_down(static_cast<int>(v), cause, /*data_damaged=*/false);
+  }
+}
+
+void EngineState::production_down(int v, const std::string& cause, bool data_damaged) {
+  VmState& vm = vms_[v];
+  vm.running = false;
+  if (data_damaged) vm.data_damaged = true;
+  step(vm.vm->name, "failure", vm.current_host, now_s_, now_s_, cause);
+  note_incident(v, now_s_, cause);
+  // A VM in the middle of a planned move loses that move; it is routed like any other.
+  if (vm.active_operation >= 0) {
+    const Operation& op = operations_[vm.active_operation];
+    if (const auto it = op.member_of_vm.find(v); it != op.member_of_vm.end()) {
+      member_failed(vm.active_operation, it->second, "source failed: " + cause);
+    }
+  }
+  route_down_vm(v, now_s_, cause);
+}
+
+}  // namespace firedrill
