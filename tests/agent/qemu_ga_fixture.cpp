@@ -63,7 +63,9 @@ QemuGa::QemuGa() {
                        "ip link add fda type veth peer name fdb && " + "ip link set fda address " +
                        kVethMac + " && " + "exec " + kQemuGa + " -m unix-listen -p " + socket_ +
                        " -t " + dir_ + " >" + log + " 2>&1";
-  const char* argv[] = {"/usr/bin/unshare", "--net", "/bin/sh", "-c", script.c_str(), nullptr};
+  // --pdeathsig: a test that crashes (an ASan abort) takes its agent with it.
+  const char* argv[] = {"/usr/bin/unshare", "--net", "/usr/bin/setpriv", "--pdeathsig", "KILL",
+                        "/bin/sh",          "-c",    script.c_str(),     nullptr};
   if (posix_spawn(&pid_, argv[0], nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
     throw std::runtime_error("cannot start unshare");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
