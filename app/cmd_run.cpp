@@ -45,6 +45,7 @@ struct RunOptions {
   bool keep = false;
   bool end_when_settled = false;
   bool full_evidence = false;
+  double timeout_s = kDefaultSimTimeout_s;
 };
 
 std::string out_dir_for(const RunOptions& options, const Scenario& scenario) {
@@ -87,7 +88,10 @@ int cmd_run(int argc, char** argv) {
       "libvirt backend: leave the domains and volumes the run created (firedrill cleanup DIR "
       "removes them)")("verbose,v", po::bool_switch(&options.verbose),
                        "print every engine command and let SimGrid log")(
-      "quiet,q", po::bool_switch(&options.quiet), "print nothing but errors");
+      "quiet,q", po::bool_switch(&options.quiet), "print nothing but errors")(
+      "timeout", po::value(&options.timeout_s),
+      "seconds of wall-clock time the simulation (with libvirt, the prediction) may take before "
+      "it is killed and reported, exit status 3 (default 3600)");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value(&options.scenarios)->composing());
   po::options_description all;
@@ -113,6 +117,10 @@ int cmd_run(int argc, char** argv) {
   if (options.backend != "sim" && options.backend != "libvirt") {
     std::cerr << "firedrill run: --backend must be sim or libvirt, not '" << options.backend
               << "'\n";
+    return 2;
+  }
+  if (!(options.timeout_s > 0)) {
+    std::cerr << "firedrill run: --timeout must be positive (try firedrill run --help)\n";
     return 2;
   }
   if (!seed_text.empty()) {
@@ -154,6 +162,7 @@ int cmd_run(int argc, char** argv) {
   backend_options.verbose = options.verbose;
   backend_options.predict = !options.no_prediction;
   backend_options.keep = options.keep;
+  backend_options.sim_timeout_s = options.timeout_s;
   if (Diagnostic error; !prepare_backend(backend_options, scenarios, error)) {
     std::cerr << error.render() << "\n";
     return error.message.rfind("cannot reach", 0) == 0 ? 3 : 2;

@@ -1,29 +1,26 @@
 // `firedrill whatif`: sweeps and Monte Carlo over a scenario. Every combination of the
-// --vary values (cartesian product) runs --runs times, each run a forked simulation with
-// its own seed; the results become distributions of RTO and RPO per combination and VM
-// (reports/whatif_*.hpp). `--shard I/N` runs a slice; `--merge DIR...` combines slices
-// into the same bytes one machine would have written. docs/whatif.md has the details.
+// --vary values (cartesian product) runs --runs times, each run with its own seed; the
+// results become distributions of RTO and RPO per combination and VM. `--shard I/N` runs a
+// slice; `--merge DIR...` combines slices into the same bytes one machine would have
+// written. This file holds the options, the printing and the exit statuses; the sweep
+// itself is whatif/ (setup, runner, merge, statistics), its files reports/whatif_*.
+// docs/whatif.md has the details.
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
-#include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <map>
-#include <sstream>
 
 #include <boost/program_options.hpp>
 
 #include "app/commands.hpp"
-#include "engine/loader.hpp"
-#include "engine/model.hpp"
+#include "reports/report.hpp"
 #include "reports/whatif_report.hpp"
-#include "sim/driver.hpp"
-#include "sim/simulate.hpp"
-#include "sim/sweep.hpp"
+#include "whatif/merge.hpp"
+#include "whatif/runner.hpp"
+#include "whatif/setup.hpp"
+#include "whatif/stats.hpp"
 
 namespace firedrill::app {
 
@@ -142,7 +139,7 @@ class ProgressPrinter {
  public:
   explicit ProgressPrinter(bool quiet) : quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1) {}
 
-  void update(const SweepProgress& progress) {
+  void update(const PoolProgress& progress) {
     if (quiet_ || progress.total == 0) return;
     const double rate = progress.elapsed_s > 0 ? progress.done / progress.elapsed_s : 0;
     const double eta = rate > 0 ? (progress.total - progress.done) / rate : 0;
@@ -184,77 +181,6 @@ class ProgressPrinter {
   int lines_ = 0;
 };
 
-std::optional<std::uint64_t> parse_seed(const std::string& text) {
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
-bool has_distribution(const Scenario& scenario) {
-  auto random = [](const DurationSpec& spec) { return !spec.is_fixed(); };
-  for (const Event& event : scenario.events) {
-    if (random(event.at) || (event.repair_after && random(*event.repair_after))) return true;
-  }
-  for (const Vm& vm : scenario.plan.vms) {
-    if (random(vm.boot_time) || random(vm.shutdown_time)) return true;
-  }
-  for (const Cluster& cluster : scenario.plan.clusters) {
-    if (cluster.ha && random(cluster.ha->failure_timeout)) return true;
-  }
-  return random(scenario.plan.recovery.detection) || random(scenario.plan.recovery.operator_delay);
-}
-
-void print_diagnostics(const std::vector<Diagnostic>& diagnostics, const std::string& context) {
-  for (const Diagnostic& diagnostic : diagnostics) {
-    std::cerr << "firedrill whatif: " << context << diagnostic.render() << "\n";
-  }
-}
-
-// Loads every combination's scenario; on bad input prints what is wrong, naming the
-// --vary option or the combination, and returns nullopt.
-std::optional<std::vector<Scenario>> load_combinations(const std::string& path, const Sweep& sweep,
-                                                       const std::optional<std::uint64_t>& seed) {
-  if (sweep.axes.size() > 1) {
-    // Each value alone first, so that a bad one is named by its --vary option.
-    for (const Axis& axis : sweep.axes) {
-      for (const std::string& value : axis.values) {
-        LoadOptions options{sweep.sets, seed};
-        options.overrides.push_back(axis.path + "=" + value);
-        auto loaded = load_scenario(path, options);
-        if (!loaded.ok()) {
-          print_diagnostics(loaded.errors(), "--vary " + axis.path + "=" + value + ": ");
-          return std::nullopt;
-        }
-      }
-    }
-  }
-  std::vector<Scenario> scenarios;
-  for (std::size_t c = 0; c < sweep.combination_count(); ++c) {
-    auto loaded = load_scenario(path, LoadOptions{sweep.overrides_of(c), seed});
-    if (!loaded.ok()) {
-      std::string context;
-      const std::vector<std::string> values = sweep.values_of(c);
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        context +=
-            (i == 0 ? "" : " ") + std::string("--vary ") + sweep.axes[i].path + "=" + values[i];
-      }
-      print_diagnostics(loaded.errors(), context.empty() ? "" : context + ": ");
-      return std::nullopt;
-    }
-    scenarios.push_back(std::move(loaded.value().scenario));
-  }
-  return scenarios;
-}
-
-std::string rerun_hint(const std::string& path, const Sweep& sweep, const RunRecord& record) {
-  std::string hint = "firedrill run " + path + " --seed " + std::to_string(record.seed);
-  for (const std::string& override_text : sweep.overrides_of(record.combination)) {
-    hint += " --set '" + override_text + "'";
-  }
-  return hint;
-}
-
 // A short table on stdout: the answer at a glance; the files have the rest.
 void print_summary(const SweepSummary& summary, const std::string& out) {
   auto text = [](const std::optional<Distribution>& d, double Distribution::*member) {
@@ -291,243 +217,134 @@ void print_summary(const SweepSummary& summary, const std::string& out) {
   std::cout << "reports: " << out << "/whatif.html\n";
 }
 
+void print_lines(const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) std::cerr << "firedrill whatif: " << line << "\n";
+}
+
+// runs.jsonl always; whatif.json, .csv and .html for a whole sweep (not a shard).
 int write_outputs(const std::string& out, const RunsFile& runs_file, const SweepSummary* summary) {
-  if (auto error = write_file_atomically(out, "runs.jsonl", format_runs_file(runs_file))) {
-    std::cerr << "firedrill whatif: " << *error << "\n";
+  std::error_code error;
+  std::filesystem::create_directories(out, error);
+  if (error) {
+    std::cerr << "firedrill whatif: cannot create directory " << out << ": " << error.message()
+              << "\n";
+    return kExitBadInput;
+  }
+  const std::string runs_path = (std::filesystem::path(out) / "runs.jsonl").string();
+  if (auto problem = reports::write_file_atomically(runs_path, format_runs_file(runs_file));
+      !problem.empty()) {
+    std::cerr << "firedrill whatif: " << problem << "\n";
     return kExitBadInput;
   }
   if (summary) {
-    if (auto error = write_whatif_reports(out, *summary)) {
-      std::cerr << "firedrill whatif: " << *error << "\n";
+    if (auto problem = write_whatif_reports(out, *summary)) {
+      std::cerr << "firedrill whatif: " << *problem << "\n";
       return kExitBadInput;
     }
   }
   return kExitComplete;
 }
 
-int run_sweep(const Options& options) {
+std::string default_out(const Sweep& sweep, const Shard& shard) {
+  std::string out = "reports/" + sweep.scenario + "-whatif";
+  if (shard.count > 1) {
+    out += "/shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
+  }
+  return out;
+}
+
+// The sweep set up from the options, or nullopt once what is wrong has been printed.
+std::optional<PreparedSweep> set_up(const Options& options) {
+  SweepRequest request{options.positional[0],
+                       options.vary,
+                       options.sets,
+                       options.runs,
+                       options.seed,
+                       options.shard,
+                       options.independent_seeds};
+  SetupResult setup = prepare_sweep(request, FIREDRILL_VERSION);
+  if (!options.quiet) {
+    for (const Diagnostic& warning : setup.warnings) std::cerr << warning.render() << "\n";
+  }
+  if (!setup.prepared) {
+    if (setup.error.usage) {
+      for (const std::string& line : setup.error.lines) usage_error(line);
+    } else {
+      print_lines(setup.error.lines);
+    }
+    return std::nullopt;
+  }
+  if (setup.prepared->runs_defaulted_to_one && !options.quiet) {
+    std::cerr << "firedrill whatif: nothing in the scenario is a distribution, so every run of a "
+                 "combination is the same: 1 run each (set --runs to override)\n";
+  }
+  return std::move(setup.prepared);
+}
+
+// The sweep's runs through the batch runner, with the progress bar and the first failures
+// printed as they come.
+RunnerResult run_runs(const Options& options, const PreparedSweep& prepared,
+                      const std::vector<std::size_t>& tasks) {
+  ProgressPrinter printer(options.quiet);
+  std::size_t failures_printed = 0;
+  RunnerOptions runner;
+  runner.jobs = options.jobs > 0 ? options.jobs : available_cores();
+  runner.run_timeout_s = options.timeout_s;
+  runner.stop = &g_stop_signal;
+  runner.progress = [&](const PoolProgress& progress) { printer.update(progress); };
+  runner.on_record = [&](const RunRecord& record) {
+    if (record.ok || failures_printed++ >= 5) return;
+    std::cerr << (options.quiet ? "" : "\r\033[K") << "firedrill whatif: run " << record.run
+              << " of combination " << record.combination << " gave no outcome: " << record.error
+              << "\n  rerun with: " << rerun_hint(options.positional[0], prepared.sweep, record)
+              << "\n";
+  };
+  RunnerResult result;
+  {
+    StopSignals signals;
+    result = run_sweep(prepared.sweep, prepared.combinations, tasks, runner);
+  }
+  printer.finish();
+  return result;
+}
+
+int run_sweep_command(const Options& options) {
   if (options.positional.size() != 1) {
     return usage_error(options.positional.empty() ? "missing SCENARIO" : "one SCENARIO at a time");
   }
-  const std::string& path = options.positional[0];
-  Sweep sweep;
-  for (const std::string& text : options.vary) {
-    auto axis = parse_vary(text);
-    if (!axis.ok()) {
-      print_diagnostics(axis.errors(), "");
-      return kExitBadInput;
-    }
-    for (const Axis& other : sweep.axes) {
-      if (other.path == axis.value().path)
-        return usage_error("--vary " + other.path + " is given twice");
-    }
-    sweep.axes.push_back(axis.value());
-  }
-  Shard shard;
-  if (!options.shard.empty()) {
-    auto parsed = parse_shard(options.shard);
-    if (!parsed.ok()) {
-      print_diagnostics(parsed.errors(), "");
-      return kExitBadInput;
-    }
-    shard = parsed.value();
-  }
-  std::optional<std::uint64_t> seed;
-  if (options.seed) {
-    seed = parse_seed(*options.seed);
-    if (!seed)
-      return usage_error("--seed '" + *options.seed + "': expected a non-negative integer");
-  }
-  if (options.runs && *options.runs <= 0) return usage_error("--runs must be at least 1");
   if (options.jobs < 0) return usage_error("--jobs must be at least 1");
   if (!(options.timeout_s > 0)) return usage_error("--timeout must be positive");
-  sweep.sets = options.sets;
-  sweep.independent_seeds = options.independent_seeds;
-
-  auto base = load_scenario(path, LoadOptions{sweep.sets, seed});
-  if (!base.ok()) {
-    print_diagnostics(base.errors(), "");
-    return kExitBadInput;
-  }
-  if (!options.quiet) {
-    for (const Diagnostic& warning : base.value().warnings) std::cerr << warning.render() << "\n";
-  }
-  const Scenario& scenario = base.value().scenario;
-  auto scenarios = load_combinations(path, sweep, seed);
-  if (!scenarios) return kExitBadInput;
-
-  sweep.tool_version = FIREDRILL_VERSION;
-  sweep.scenario =
-      scenario.name.empty() ? std::filesystem::path(path).stem().string() : scenario.name;
-  sweep.plan = scenario.plan.name;
-  for (const auto& [file, sha] : scenario.input_files) {
-    sweep.inputs.emplace_back(std::filesystem::path(file).filename().string(), sha);
-  }
-  if (sweep.inputs.empty())
-    sweep.inputs.emplace_back(std::filesystem::path(path).filename().string(),
-                              scenario.input_sha256);
-  sweep.seed = seed.value_or(scenario.seed);
-  if (options.runs) {
-    sweep.runs = *options.runs;
-  } else {
-    const bool random = std::any_of(scenarios->begin(), scenarios->end(), has_distribution);
-    sweep.runs = random ? 100 : 1;
-    if (!random && !options.quiet) {
-      std::cerr << "firedrill whatif: nothing in the scenario is a distribution, so every run of a "
-                   "combination is the same: 1 run each (set --runs to override)\n";
-    }
-  }
-  std::string out = options.out;
-  if (out.empty()) {
-    out = "reports/" + sweep.scenario + "-whatif";
-    if (shard.count > 1) {
-      out += "/shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
-    }
-  }
+  std::optional<PreparedSweep> prepared = set_up(options);
+  if (!prepared) return kExitBadInput;
+  const Sweep& sweep = prepared->sweep;
+  const Shard& shard = prepared->shard;
+  const std::string out = options.out.empty() ? default_out(sweep, shard) : options.out;
 
   const std::vector<std::size_t> tasks = sweep.tasks_of(shard);
-  std::vector<RunRecord> records;
-  SimOptions sim_options;
-  // Runs of one combination are simulated in batches, side by side in one forked process
-  // (sim/driver.hpp run_batch): SimGrid's set-up and the fork are paid once per batch.
-  const int jobs = options.jobs > 0 ? options.jobs : available_cores();
-  const std::vector<Batch> batches =
-      make_batches(tasks, static_cast<std::size_t>(sweep.runs), static_cast<std::size_t>(jobs));
-  std::vector<std::size_t> batch_numbers(batches.size());
-  for (std::size_t b = 0; b < batches.size(); ++b) batch_numbers[b] = b;
-  const auto work = [&](std::size_t b) -> std::string {
-    const Batch& batch = batches[b];
-    std::vector<Scenario> realized;
-    for (std::size_t task : batch.tasks) {
-      const std::size_t combination = task / static_cast<std::size_t>(sweep.runs);
-      const int run = static_cast<int>(task % static_cast<std::size_t>(sweep.runs));
-      realized.push_back(realize((*scenarios)[combination], sweep.seed_of(combination, run)));
-    }
-    const std::vector<sim::BatchResult> results = simulate_batch_in_process(realized, sim_options);
-    Json answer = Json::array();
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      const std::size_t task = batch.tasks[i];
-      const std::size_t combination = task / static_cast<std::size_t>(sweep.runs);
-      const int run = static_cast<int>(task % static_cast<std::size_t>(sweep.runs));
-      if (results[i].outcome) {
-        answer.push_back(to_json(reduce(*results[i].outcome, combination, run, realized[i].seed)));
-      } else {
-        answer.push_back(Json{{"error", results[i].error}});
-      }
-    }
-    return answer.dump();
-  };
-  std::size_t failures_printed = 0;
-  const auto keep = [&](RunRecord&& record) {
-    if (!record.ok && failures_printed++ < 5) {
-      std::cerr << (options.quiet ? "" : "\r\033[K") << "firedrill whatif: run " << record.run
-                << " of combination " << record.combination << " gave no outcome: " << record.error
-                << "\n  rerun with: " << rerun_hint(path, sweep, record) << "\n";
-    }
-    records.push_back(std::move(record));
-  };
-  const auto on_result = [&](TaskResult&& result) {
-    const Batch& batch = batches[result.task];
-    std::optional<Json> answer;
-    std::string batch_error = result.error;
-    if (result.status == TaskResult::Status::ok) {
-      try {
-        answer = Json::parse(result.output);
-      } catch (const nlohmann::json::exception& failure) {
-        batch_error = std::string("unreadable result: ") + failure.what();
-      }
-      if (answer && (!answer->is_array() || answer->size() != batch.tasks.size())) {
-        answer.reset();
-        batch_error = "unreadable result: not one answer per run";
-      }
-    }
-    for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
-      const std::size_t task = batch.tasks[i];
-      RunRecord record;
-      record.combination = task / static_cast<std::size_t>(sweep.runs);
-      record.run = static_cast<int>(task % static_cast<std::size_t>(sweep.runs));
-      record.seed = sweep.seed_of(record.combination, record.run);
-      record.ok = false;
-      if (!answer) {
-        record.error = batch.tasks.size() == 1 ? batch_error
-                                               : batch_error + " (its batch of " +
-                                                     std::to_string(batch.tasks.size()) + " runs)";
-      } else if ((*answer)[i].contains("error")) {
-        record.error = (*answer)[i]["error"].get<std::string>();
-      } else {
-        Result<RunRecord> parsed = record_from_json((*answer)[i], "run result");
-        if (parsed.ok()) {
-          keep(std::move(parsed.value()));
-          continue;
-        }
-        record.error = "unreadable result: " + parsed.errors()[0].render();
-      }
-      keep(std::move(record));
-    }
-  };
-
-  ProgressPrinter printer(options.quiet);
-  SweepOptions sweep_options;
-  sweep_options.jobs = jobs;
-  // --timeout is per run; a batch may take as long as its runs together.
-  sweep_options.task_timeout_s = options.timeout_s * static_cast<double>(max_batch_size(batches));
-  sweep_options.stop = &g_stop_signal;
-  // The runner counts batches; the bar counts runs.
-  sweep_options.progress = [&](const SweepProgress& progress) {
-    SweepProgress runs = progress;
-    runs.total = tasks.size();
-    runs.done = records.size();
-    runs.failed = static_cast<std::size_t>(std::count_if(
-        records.begin(), records.end(), [](const RunRecord& record) { return !record.ok; }));
-    printer.update(runs);
-  };
-  SweepRunStats stats;
-  {
-    StopSignals signals;
-    stats = run_forked(batch_numbers, work, on_result, sweep_options);
-  }
-  printer.finish();
+  RunnerResult result = run_runs(options, *prepared, tasks);
   const int stop_signal = g_stop_signal;
+  const std::size_t kept = result.records.size();
+  const bool any_failed = std::any_of(result.records.begin(), result.records.end(),
+                                      [](const RunRecord& record) { return !record.ok; });
 
-  RunsFile runs_file{sweep, shard, stats.stopped, records};
   const bool whole = shard.count == 1;
   SweepSummary summary;
-  if (whole) summary = summarize(sweep, records, stats.stopped);
+  if (whole) summary = summarize(sweep, result.records, result.stopped);
+  const RunsFile runs_file{sweep, shard, result.stopped, std::move(result.records)};
   if (int status = write_outputs(out, runs_file, whole ? &summary : nullptr); status != 0)
     return status;
   if (whole && !options.quiet) print_summary(summary, out);
   if (!whole && !options.quiet) {
-    std::cout << "whatif shard " << shard.index << "/" << shard.count << ": " << records.size()
-              << " of " << tasks.size() << " runs -> " << out
+    std::cout << "whatif shard " << shard.index << "/" << shard.count << ": " << kept << " of "
+              << tasks.size() << " runs -> " << out
               << "/runs.jsonl (combine with firedrill whatif --merge)\n";
   }
-  if (stats.stopped) {
-    std::cerr << "firedrill whatif: interrupted by signal " << stop_signal << "; " << records.size()
-              << " of " << tasks.size() << " runs kept, written as a partial result to " << out
-              << "\n";
+  if (result.stopped) {
+    std::cerr << "firedrill whatif: interrupted by signal " << stop_signal << "; " << kept << " of "
+              << tasks.size() << " runs kept, written as a partial result to " << out << "\n";
     return kExitSignalBase + (stop_signal > 0 ? stop_signal : SIGINT);
   }
-  const bool any_failed = std::any_of(records.begin(), records.end(),
-                                      [](const RunRecord& record) { return !record.ok; });
   return any_failed ? kExitRunsFailed : kExitComplete;
-}
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The first top-level key of the sweep identity where two runs files differ.
-std::string first_difference(const Sweep& a, const Sweep& b) {
-  const Json left = to_json(a);
-  const Json right = to_json(b);
-  for (const auto& [key, value] : left.items()) {
-    if (!right.contains(key) || right.at(key) != value) return key;
-  }
-  return "?";
 }
 
 int run_merge(const Options& options) {
@@ -536,51 +353,19 @@ int run_merge(const Options& options) {
       !options.shard.empty()) {
     return usage_error("--merge takes only DIR... and --out (the sweep is read from the shards)");
   }
-  std::optional<RunsFile> merged;
-  std::map<std::size_t, RunRecord> by_task;
-  bool interrupted = false;
-  for (const std::string& argument : options.positional) {
-    const std::string file = std::filesystem::is_directory(argument)
-                                 ? (std::filesystem::path(argument) / "runs.jsonl").string()
-                                 : argument;
-    const auto text = read_file(file);
-    if (!text) {
-      std::cerr << "firedrill whatif: " << file
-                << ": cannot read (is it a whatif output directory?)\n";
-      return kExitBadInput;
-    }
-    auto parsed = parse_runs_file(*text, file);
-    if (!parsed.ok()) {
-      print_diagnostics(parsed.errors(), "");
-      return kExitBadInput;
-    }
-    RunsFile& shard = parsed.value();
-    if (!merged) {
-      merged = RunsFile{shard.sweep, Shard{0, 1}, false, {}};
-    } else if (to_json(shard.sweep) != to_json(merged->sweep)) {
-      std::cerr << "firedrill whatif: " << file << ": comes from a different sweep than "
-                << options.positional[0] << " (they differ in '"
-                << first_difference(merged->sweep, shard.sweep) << "')\n";
-      return kExitBadInput;
-    }
-    interrupted = interrupted || shard.interrupted;
-    for (RunRecord& record : shard.records) {
-      const std::size_t task = record.task(merged->sweep.runs);
-      auto [it, inserted] = by_task.emplace(task, record);
-      if (!inserted && !it->second.ok && record.ok)
-        it->second = std::move(record);  // a rerun fixed it
-    }
+  MergeResult result = merge_runs_files(options.positional);
+  if (!result.merged) {
+    print_lines(result.errors);
+    return kExitBadInput;
   }
-  for (auto& [task, record] : by_task) merged->records.push_back(std::move(record));
-  const std::size_t missing = merged->sweep.task_count() - merged->records.size();
-  merged->interrupted = interrupted && missing > 0;
-  const SweepSummary summary = summarize(merged->sweep, merged->records, merged->interrupted);
+  const RunsFile& merged = *result.merged;
+  const SweepSummary summary = summarize(merged.sweep, merged.records, merged.interrupted);
   const std::string out =
-      options.out.empty() ? "reports/" + merged->sweep.scenario + "-whatif" : options.out;
-  if (int status = write_outputs(out, *merged, &summary); status != 0) return status;
+      options.out.empty() ? "reports/" + merged.sweep.scenario + "-whatif" : options.out;
+  if (int status = write_outputs(out, merged, &summary); status != 0) return status;
   if (!options.quiet) print_summary(summary, out);
-  if (missing > 0) {
-    std::cerr << "firedrill whatif: " << missing << " of " << merged->sweep.task_count()
+  if (result.missing > 0) {
+    std::cerr << "firedrill whatif: " << result.missing << " of " << merged.sweep.task_count()
               << " runs are missing (a shard not given, or interrupted); the result is partial\n";
     return kExitIncomplete;
   }
@@ -634,7 +419,7 @@ int cmd_whatif(int argc, char** argv) {
   }
   if (variables.count("runs")) options.runs = variables["runs"].as<int>();
   if (variables.count("seed")) options.seed = variables["seed"].as<std::string>();
-  return options.merge ? run_merge(options) : run_sweep(options);
+  return options.merge ? run_merge(options) : run_sweep_command(options);
 }
 
 }  // namespace firedrill::app

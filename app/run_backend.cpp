@@ -14,6 +14,7 @@ namespace {
 SimOptions sim_options(const BackendOptions& options) {
   SimOptions sim;
   sim.verbose = options.verbose;
+  sim.timeout_s = options.sim_timeout_s;
 #if defined(__SANITIZE_ADDRESS__)
   sim.thread_contexts = true;
 #endif

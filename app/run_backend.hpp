@@ -11,6 +11,7 @@
 #include "engine/model.hpp"
 #include "engine/outcome.hpp"
 #include "reports/report.hpp"
+#include "sim/simulate.hpp"
 
 namespace firedrill::app {
 
@@ -20,6 +21,8 @@ struct BackendOptions {
   bool verbose = false;
   bool predict = true;  // libvirt: also simulate the scenario, for measured vs predicted
   bool keep = false;    // libvirt: leave what the run created (firedrill cleanup removes it)
+  // Wall-clock seconds the simulation (or the prediction) may take before it is killed.
+  double sim_timeout_s = kDefaultSimTimeout_s;
 };
 
 // Checks what the backend needs before anything runs (the hosts file parses, every plan

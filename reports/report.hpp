@@ -51,8 +51,9 @@ std::string render_report_html(const Scenario& scenario, const Outcome& outcome,
 Result<std::vector<std::string>> write_reports(const std::string& out_dir, const Scenario& scenario,
                                                const Outcome& outcome, const RunContext& context);
 
-// Writes `content` to `path` through a temporary file and rename(); empty string on
-// success, else "path: reason".
+// The one writer of every output file: writes `content` to `path` through a temporary
+// file, fsync and rename() (then syncs the directory); empty string on success, else
+// "path: reason". The directory must exist.
 std::string write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace firedrill::reports

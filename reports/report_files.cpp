@@ -1,5 +1,7 @@
-// Writing the report files: each through a temporary file, fsync and rename(), so a full
-// disk or a crash leaves the previous report or none, never half of one.
+// Writing every output file of firedrill (report.json/html, junit.xml, the history views,
+// whatif.json/csv/html and runs.jsonl): each through a temporary file, fsync and rename(),
+// then an fsync of the directory, so a full disk or a crash leaves the previous file or
+// none, never half of one.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -44,6 +46,15 @@ std::string write_file_atomically(const std::string& path, const std::string& co
     const int error = errno;
     ::unlink(temporary.c_str());
     return path + ": cannot rename into place: " + std::strerror(error);
+  }
+  // The rename itself reaches the disk with the directory. A directory that cannot be
+  // opened or synced (some file systems refuse) leaves the file written all the same.
+  const std::string directory = std::filesystem::path(path).parent_path().string();
+  const int directory_fd =
+      ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory_fd >= 0) {
+    ::fsync(directory_fd);
+    ::close(directory_fd);
   }
   return {};
 }

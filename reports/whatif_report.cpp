@@ -1,12 +1,12 @@
-// whatif.json and whatif.csv, and writing the what-if outputs to disk.
+// whatif.json and whatif.csv, and writing the what-if outputs to disk (one atomic writer
+// for every output: reports/report_files.cpp).
 #include "reports/whatif_report.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
-#include <unistd.h>
+#include "reports/report.hpp"
 
 namespace firedrill::whatif {
 
@@ -188,38 +188,23 @@ std::string format_whatif_csv(const SweepSummary& summary) {
   return text;
 }
 
-std::optional<std::string> write_file_atomically(const std::string& directory,
-                                                 const std::string& name,
-                                                 const std::string& content) {
+std::optional<std::string> write_whatif_reports(const std::string& directory,
+                                                const SweepSummary& summary) {
   namespace fs = std::filesystem;
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) return "cannot create directory " + directory + ": " + error.message();
-  const fs::path target = fs::path(directory) / name;
-  const fs::path temporary =
-      fs::path(directory) / ("." + name + ".tmp" + std::to_string(::getpid()));
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) return "cannot write " + temporary.string();
+  const std::pair<const char*, std::string> files[] = {
+      {"whatif.json", format_whatif_json(summary)},
+      {"whatif.csv", format_whatif_csv(summary)},
+      {"whatif.html", format_whatif_html(summary)},
+  };
+  for (const auto& [name, content] : files) {
+    const std::string problem =
+        reports::write_file_atomically((fs::path(directory) / name).string(), content);
+    if (!problem.empty()) return problem;
   }
-  fs::rename(temporary, target, error);
-  if (error)
-    return "cannot rename " + temporary.string() + " to " + target.string() + ": " +
-           error.message();
   return std::nullopt;
-}
-
-std::optional<std::string> write_whatif_reports(const std::string& directory,
-                                                const SweepSummary& summary) {
-  if (auto error = write_file_atomically(directory, "whatif.json", format_whatif_json(summary))) {
-    return error;
-  }
-  if (auto error = write_file_atomically(directory, "whatif.csv", format_whatif_csv(summary))) {
-    return error;
-  }
-  return write_file_atomically(directory, "whatif.html", format_whatif_html(summary));
 }
 
 }  // namespace firedrill::whatif

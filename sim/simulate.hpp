@@ -1,23 +1,11 @@
 // Running a scenario in the SimGrid simulator. SimGrid's engine is a process-wide
 // singleton that leaves state behind, so every simulation runs in a process of its own:
-// simulate() forks a child that calls simulate_in_process() and sends the Outcome back.
-//
-// For sweeps that keep several simulations running at once (whatif --jobs J), use the
-// two halves of simulate() directly:
-//
-//   std::vector<SimChild> running;             // at most J
-//   running.push_back(start_simulation(...).value());
-//   poll() the children's `fd`s for POLLIN; for each readable child:
-//     if (read_available(child)) results.push_back(finish_simulation(child));
-//   // read_available() never blocks; finish_simulation() then only reaps the child.
-//
-// Every started child must be finished exactly once (finish_simulation() closes the fd
-// and waits for the process), else it stays a zombie. Call these from a single-threaded
-// process (fork() copies only the calling thread).
+// simulate() runs simulate_in_process() in a child of the fork pool (sim/fork_pool.hpp),
+// which bounds the wait by options.timeout_s, and reads the Outcome back. A sweep runs
+// simulate_batch_in_process() in its own pool children (whatif/runner.hpp).
 #pragma once
 
-#include <sys/types.h>
-#include <cstdint>
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -40,11 +28,19 @@ inline constexpr bool kBuiltWithAsan = false;
 inline constexpr bool kBuiltWithAsan = false;
 #endif
 
+// Wall-clock seconds a simulation of `firedrill run` may take before it is killed (a
+// 10,000-VM plan took 36 min on a loaded 2-core machine, bench/README.md).
+inline constexpr double kDefaultSimTimeout_s = 3600;
+
 struct SimOptions {
   bool verbose = false;  // let SimGrid log and print every engine command on stderr
   // Use SimGrid's thread contexts instead of stack switching (clean under AddressSanitizer).
   // Defaults to on when the build has ASan.
   bool thread_contexts = kBuiltWithAsan;
+  // simulate(): a child running longer is killed and the run reported as timed out.
+  double timeout_s = kDefaultSimTimeout_s;
+  // simulate(): read while waiting; non-zero kills the child and ends with an error.
+  const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 // Runs `realized` (engine/model.hpp: realize()) to its duration in THIS process. Only call
@@ -59,32 +55,9 @@ Outcome simulate_in_process(const Scenario& realized, const SimOptions& options)
 std::vector<sim::BatchResult> simulate_batch_in_process(const std::vector<Scenario>& realized,
                                                         const SimOptions& options);
 
-// Forks, simulates in the child, returns the child's Outcome. A child that crashes or
-// dies by a signal gives an error naming the scenario and its seed ("rerun with --seed").
+// Simulates in a forked child and returns its Outcome. A child that crashes, dies by a
+// signal, throws, or outlives options.timeout_s (killed, then) gives an error naming the
+// scenario and its seed ("rerun with --seed"). The child writes to this process's stderr.
 Result<Outcome> simulate(const Scenario& realized, const SimOptions& options);
-
-// A simulation running in a forked child. `fd` is the read end of the pipe that carries
-// the child's answer (non-blocking); `received` what has been read so far.
-struct SimChild {
-  pid_t pid = -1;
-  int fd = -1;
-  std::string scenario;  // name, for messages
-  std::string file;      // scenario file, for messages
-  std::uint64_t seed = 0;
-  std::string received;
-  bool eof = false;
-};
-
-// Forks a child that runs simulate_in_process() and writes its answer to a pipe. Returns
-// at once. Fails only when the pipe or the fork cannot be made.
-Result<SimChild> start_simulation(const Scenario& realized, const SimOptions& options);
-
-// Reads whatever the child has written so far without blocking. True once the child has
-// closed its end (its answer is complete, or it died).
-bool read_available(SimChild& child);
-
-// Reads the rest of the answer (blocking), reaps the child and returns its Outcome, or a
-// Diagnostic naming scenario and seed when the child crashed, was killed or failed.
-Result<Outcome> finish_simulation(SimChild& child);
 
 }  // namespace firedrill

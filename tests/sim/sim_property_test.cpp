@@ -14,8 +14,8 @@
 #include "engine/loader.hpp"
 #include "engine/outcome_json.hpp"
 #include "engine/units.hpp"
+#include "sim/fork_pool.hpp"
 #include "sim/simulate.hpp"
-#include "sim/sweep.hpp"
 #include "tests/sim/random_plans.hpp"
 #include "tests/sim/sim_plans.hpp"
 
@@ -93,7 +93,7 @@ std::vector<std::string> batch_outcomes(const std::vector<Scenario>& batch) {
           dumps.push_back(answer.get<std::string>());
         }
       },
-      SweepOptions{});
+      PoolOptions{});
   return dumps;
 }
 
@@ -165,7 +165,7 @@ TEST(SimBatch, ABatchNeedsOnePlatform) {
         EXPECT_EQ(result.status, TaskResult::Status::failed);
         error = result.error;
       },
-      SweepOptions{});
+      PoolOptions{});
   EXPECT_NE(error.find("a batch needs one platform"), std::string::npos) << error;
 }
 

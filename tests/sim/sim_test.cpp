@@ -3,12 +3,17 @@
 // the comments). WAN: 125 MB/s, 20 ms. Detection 60 s, operator delay 300 s, interval 900 s.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/outcome_json.hpp"
+#include "sim/fork_pool.hpp"
 #include "sim/simulate.hpp"
 #include "tests/sim/sim_plans.hpp"
 
@@ -448,22 +453,48 @@ TEST(SimDeterminism, SameScenarioAndSeedGiveTheSameOutcome) {
   EXPECT_NE(first, outcome_to_json(run(s)).dump());
 }
 
+// Simulations side by side in the fork pool (what a sweep does with its batches): each
+// child's outcome comes back and every child is reaped.
 TEST(SimProcess, NonBlockingChildrenRunSideBySide) {
   Scenario s = base_scenario("side-by-side", 3000);
   add_vm(s, "a", "p1", 45);
   s.events = {fail_at(K::fail_site, 1000, "primary")};
-  std::vector<SimChild> children;
-  for (int i = 0; i < 3; ++i) {
-    Result<SimChild> child = start_simulation(realize(s, 1), SimOptions{});
-    ASSERT_TRUE(child.ok());
-    children.push_back(child.value());
-  }
-  for (SimChild& child : children) {
-    Result<Outcome> o = finish_simulation(child);
-    ASSERT_TRUE(o.ok()) << o.errors()[0].render();
-    EXPECT_NEAR(*vm(o.value(), "a").rto_s, 405, kTol);
-    EXPECT_EQ(child.pid, -1);
-  }
+  const Scenario realized = realize(s, 1);
+  PoolOptions options;
+  options.jobs = 3;
+  int received = 0;
+  run_forked(
+      {0, 1, 2},
+      [&](std::size_t) {
+        return outcome_to_json(simulate_in_process(realized, SimOptions{})).dump();
+      },
+      [&](TaskResult&& result) {
+        ASSERT_EQ(result.status, TaskResult::Status::ok) << result.error;
+        const Outcome o = outcome_from_json(nlohmann::json::parse(result.output));
+        EXPECT_NEAR(*vm(o, "a").rto_s, 405, kTol);
+        ++received;
+      },
+      options);
+  EXPECT_EQ(received, 3);
+  int status = 0;
+  EXPECT_TRUE(::waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD);
+}
+
+// A simulation past its deadline is killed and reported, naming the scenario and its seed.
+TEST(SimProcess, ASimulationPastItsDeadlineIsKilledAndReported) {
+  // A year of 15-minute replication cycles of 20 VMs: 700,000 transfers, many seconds of
+  // simulation, so the deadline always falls first.
+  Scenario s = base_scenario("deadline", 365 * 86400.0);
+  for (int i = 0; i < 20; ++i) add_vm(s, "vm" + std::to_string(i), i % 2 ? "p1" : "p2", 45);
+  SimOptions options;
+  options.timeout_s = 0.5;
+  Result<Outcome> o = simulate(realize(s, 7), options);
+  ASSERT_FALSE(o.ok());
+  const std::string message = o.errors()[0].render();
+  EXPECT_NE(message.find("timed out after"), std::string::npos) << message;
+  EXPECT_NE(message.find("rerun with --seed 7"), std::string::npos) << message;
+  int status = 0;
+  EXPECT_TRUE(::waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The forked runner: every task's result comes back, a crash, a throw or a hang is
+// The fork pool: every task's result comes back, a crash, a throw or a hang is
 // reported with its task, and a stop kills and reaps the running children.
 #include <cerrno>
 #include <csignal>
@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/sweep.hpp"
+#include "sim/fork_pool.hpp"
 
 namespace firedrill {
 namespace {
@@ -29,7 +29,7 @@ bool no_children_left() {
 
 TEST(Sweep, EveryTaskComesBackOnce) {
   std::map<std::size_t, std::string> results;
-  SweepOptions options;
+  PoolOptions options;
   options.jobs = 3;
   const auto stats = run_forked(
       first(40), [](std::size_t task) { return "task " + std::to_string(task * task); },
@@ -50,14 +50,14 @@ TEST(Sweep, LargeOutputsArriveWhole) {
   std::string received;
   run_forked(
       {0}, [](std::size_t) { return std::string(3 << 20, 'x') + "end"; },
-      [&](TaskResult&& result) { received = std::move(result.output); }, SweepOptions{});
+      [&](TaskResult&& result) { received = std::move(result.output); }, PoolOptions{});
   EXPECT_EQ(received.size(), (3u << 20) + 3);
   EXPECT_EQ(received.substr(received.size() - 3), "end");
 }
 
 TEST(Sweep, CrashesThrowsAndExitsAreReportedNotDropped) {
   std::map<std::size_t, TaskResult> results;
-  SweepOptions options;
+  PoolOptions options;
   options.jobs = 2;
   run_forked(
       first(5),
@@ -98,7 +98,7 @@ TEST(Sweep, CrashesThrowsAndExitsAreReportedNotDropped) {
 
 TEST(Sweep, HangingTasksTimeOut) {
   std::map<std::size_t, TaskResult> results;
-  SweepOptions options;
+  PoolOptions options;
   options.jobs = 2;
   options.task_timeout_s = 2;  // generous: a loaded CI machine may starve the others
   run_forked(
@@ -118,7 +118,7 @@ TEST(Sweep, HangingTasksTimeOut) {
 TEST(Sweep, StopKillsRunningChildrenAndKeepsDelivered) {
   volatile std::sig_atomic_t stop = 0;
   std::size_t delivered = 0;
-  SweepOptions options;
+  PoolOptions options;
   options.jobs = 2;
   options.stop = &stop;
   const auto stats = run_forked(
@@ -145,7 +145,7 @@ TEST(Sweep, SignalHandlerStopsTheLoop) {
   sigemptyset(&action.sa_mask);
   struct sigaction previous {};
   ASSERT_EQ(::sigaction(SIGALRM, &action, &previous), 0);
-  SweepOptions options;
+  PoolOptions options;
   options.jobs = 2;
   options.stop = &stop;
   itimerval timer{};
@@ -162,11 +162,11 @@ TEST(Sweep, SignalHandlerStopsTheLoop) {
 
 TEST(Sweep, ProgressIsReported) {
   std::size_t calls = 0;
-  SweepProgress last;
-  SweepOptions options;
+  PoolProgress last;
+  PoolOptions options;
   options.jobs = 2;
   options.progress_interval_s = 0;
-  options.progress = [&](const SweepProgress& progress) {
+  options.progress = [&](const PoolProgress& progress) {
     ++calls;
     last = progress;
   };
@@ -176,35 +176,6 @@ TEST(Sweep, ProgressIsReported) {
   EXPECT_EQ(last.done, 10u);
   EXPECT_EQ(last.total, 10u);
   EXPECT_EQ(last.failed, 0u);
-}
-
-// Batches keep the task order, never mix combinations, stay within kMaxBatchSize and leave
-// each worker several batches.
-TEST(SweepBatches, CutTasksInOrderWithinOneGroup) {
-  // 3 combinations of 100 runs; a shard-like selection (every task but a few).
-  std::vector<std::size_t> tasks;
-  for (std::size_t t = 0; t < 300; ++t) {
-    if (t % 7 != 3) tasks.push_back(t);
-  }
-  const std::vector<Batch> batches = make_batches(tasks, 100, 2);
-  std::vector<std::size_t> flattened;
-  for (const Batch& batch : batches) {
-    ASSERT_FALSE(batch.tasks.empty());
-    EXPECT_LE(batch.tasks.size(), kMaxBatchSize);
-    EXPECT_EQ(batch.tasks.front() / 100, batch.tasks.back() / 100);
-    flattened.insert(flattened.end(), batch.tasks.begin(), batch.tasks.end());
-  }
-  EXPECT_EQ(flattened, tasks);
-  EXPECT_GE(batches.size(), 8u);  // about four per worker at least
-  EXPECT_EQ(max_batch_size(batches), kMaxBatchSize);
-}
-
-TEST(SweepBatches, FewTasksMakeBatchesOfOne) {
-  const std::vector<Batch> batches = make_batches(first(6), 1, 2);
-  ASSERT_EQ(batches.size(), 6u);
-  for (const Batch& batch : batches) EXPECT_EQ(batch.tasks.size(), 1u);
-  EXPECT_TRUE(make_batches({}, 10, 4).empty());
-  EXPECT_EQ(max_batch_size({}), 0u);
 }
 
 }  // namespace

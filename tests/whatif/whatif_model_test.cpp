@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reports/whatif_model.hpp"
+#include "whatif/model.hpp"
 
 namespace firedrill::whatif {
 namespace {

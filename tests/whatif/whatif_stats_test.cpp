@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "reports/whatif_report.hpp"
-#include "reports/whatif_stats.hpp"
+#include "whatif/stats.hpp"
 
 namespace firedrill::whatif {
 namespace {

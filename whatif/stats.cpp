@@ -1,5 +1,5 @@
 // What-if statistics: distributions, objective probabilities and p95 critical-path drivers.
-#include "reports/whatif_stats.hpp"
+#include "whatif/stats.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,6 @@
-// The parallel runner of sweeps: every task runs in a forked child process (SimGrid
-// needs a fresh process per simulation), at most `jobs` at a time. The child calls a
+// The fork pool: every task runs in a forked child process (SimGrid needs a fresh process
+// per simulation), at most `jobs` at a time. `firedrill run` runs its one simulation
+// through it and a what-if sweep its batches (whatif/runner.hpp). The child calls a
 // function that returns a text (the run's result as JSON) and sends it back through a
 // pipe; the parent hands every result, good or bad, to a callback. Robust by contract:
 //  - a child that crashes, is killed, exits without a result, throws or overruns its
@@ -33,7 +34,7 @@ struct TaskResult {
   std::string error;  // for every status but ok: what happened, with the stderr tail
 };
 
-struct SweepProgress {
+struct PoolProgress {
   std::size_t done = 0;    // results delivered (any status)
   std::size_t failed = 0;  // of which not ok
   std::size_t total = 0;   // tasks to run
@@ -41,18 +42,21 @@ struct SweepProgress {
   double elapsed_s = 0;
 };
 
-struct SweepOptions {
+struct PoolOptions {
   int jobs = 1;               // children at a time (>= 1)
   double task_timeout_s = 0;  // > 0: a child running longer is killed (timed_out)
   // Read between waits; non-zero means stop. Typically set by a signal handler.
   const volatile std::sig_atomic_t* stop = nullptr;
   // Called in the parent at most every progress_interval_s while tasks run, and once at
   // the end.
-  std::function<void(const SweepProgress&)> progress;
+  std::function<void(const PoolProgress&)> progress;
   double progress_interval_s = 0.2;
+  // True: a child's stderr goes to a pipe and its tail into the error of a failed task.
+  // False: children write to the parent's stderr (a verbose run's log stays visible).
+  bool capture_stderr = true;
 };
 
-struct SweepRunStats {
+struct PoolStats {
   std::size_t launched = 0;
   std::size_t delivered = 0;
   bool stopped = false;  // stopped early through options.stop
@@ -63,23 +67,9 @@ struct SweepRunStats {
 // launched and not killed by a stop. `work` runs only in children: it may use anything
 // inherited from the parent, must not return to the parent's code, and its process ends
 // right after (by _exit, so no atexit handler or static destructor runs in the child).
-SweepRunStats run_forked(const std::vector<std::size_t>& tasks,
-                         const std::function<std::string(std::size_t task)>& work,
-                         const std::function<void(TaskResult&&)>& on_result,
-                         const SweepOptions& options);
-
-// Consecutive tasks of one group (group = task / group_size: a sweep's combination) that
-// one child runs together (sim/driver.hpp run_batch).
-struct Batch {
-  std::vector<std::size_t> tasks;
-};
-
-// Cuts `tasks`, in order, into batches that never mix groups, of at most kMaxBatchSize
-// tasks and small enough that each of `jobs` workers gets about four batches (so the last
-// batches do not leave cores idle and a progress bar still moves).
-inline constexpr std::size_t kMaxBatchSize = 16;
-std::vector<Batch> make_batches(const std::vector<std::size_t>& tasks, std::size_t group_size,
-                                std::size_t jobs);
-std::size_t max_batch_size(const std::vector<Batch>& batches);
+PoolStats run_forked(const std::vector<std::size_t>& tasks,
+                     const std::function<std::string(std::size_t task)>& work,
+                     const std::function<void(TaskResult&&)>& on_result,
+                     const PoolOptions& options);
 
 }  // namespace firedrill

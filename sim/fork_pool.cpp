@@ -1,6 +1,6 @@
-// The forked parallel runner of sweeps: fork per task, a pipe for the result and one for
-// stderr, poll() in the parent, every child reaped and every outcome reported.
-#include "sim/sweep.hpp"
+// The fork pool: fork per task, a pipe for the result and one for stderr, poll() in the
+// parent, every child reaped and every outcome reported.
+#include "sim/fork_pool.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -64,8 +64,10 @@ bool write_all(int fd, const char* data, std::size_t size) {
   if (::getppid() != parent) ::_exit(1);
   std::signal(SIGINT, SIG_IGN);  // the parent decides what a Ctrl-C stops
   std::signal(SIGTERM, SIG_DFL);
-  ::dup2(error_fd, STDERR_FILENO);
-  ::close(error_fd);
+  if (error_fd >= 0) {  // else stderr stays the parent's
+    ::dup2(error_fd, STDERR_FILENO);
+    ::close(error_fd);
+  }
   std::string message;
   char kind = 'R';
   try {
@@ -140,11 +142,11 @@ void drain(int& fd, std::string& sink, bool keep_tail) {
 class Runner {
  public:
   Runner(const std::function<std::string(std::size_t)>& work,
-         const std::function<void(TaskResult&&)>& on_result, const SweepOptions& options,
+         const std::function<void(TaskResult&&)>& on_result, const PoolOptions& options,
          std::size_t total)
       : work_(work), on_result_(on_result), options_(options), total_(total) {}
 
-  SweepRunStats run(const std::vector<std::size_t>& tasks) {
+  PoolStats run(const std::vector<std::size_t>& tasks) {
     std::size_t next = 0;
     while (next < tasks.size() || !children_.empty()) {
       if (stop_requested()) break;
@@ -185,9 +187,9 @@ class Runner {
   // False when fork failed while other children run (try again once one ends).
   bool launch(std::size_t task) {
     int result_pipe[2];
-    int error_pipe[2];
+    int error_pipe[2] = {-1, -1};  // stays closed unless stderr is captured
     if (::pipe2(result_pipe, O_CLOEXEC) != 0) return launch_failed(task, "pipe");
-    if (::pipe2(error_pipe, O_CLOEXEC) != 0) {
+    if (options_.capture_stderr && ::pipe2(error_pipe, O_CLOEXEC) != 0) {
       ::close(result_pipe[0]);
       ::close(result_pipe[1]);
       return launch_failed(task, "pipe");
@@ -196,27 +198,28 @@ class Runner {
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) {
-      for (int fd : {result_pipe[0], result_pipe[1], error_pipe[0], error_pipe[1]}) ::close(fd);
+      for (int fd : {result_pipe[0], result_pipe[1], error_pipe[0], error_pipe[1]}) close_fd(fd);
       return launch_failed(task, "fork");
     }
     if (pid == 0) {
-      ::close(result_pipe[0]);
-      ::close(error_pipe[0]);
+      close_fd(result_pipe[0]);
+      close_fd(error_pipe[0]);
       for (Child& other : children_) {
         close_fd(other.result_fd);
         close_fd(other.error_fd);
       }
       child_main(task, work_, result_pipe[1], error_pipe[1], parent);
     }
-    ::close(result_pipe[1]);
-    ::close(error_pipe[1]);
+    close_fd(result_pipe[1]);
+    close_fd(error_pipe[1]);
     Child child;
     child.pid = pid;
     child.task = task;
     child.result_fd = result_pipe[0];
     child.error_fd = error_pipe[0];
-    ::fcntl(child.result_fd, F_SETFL, ::fcntl(child.result_fd, F_GETFL) | O_NONBLOCK);
-    ::fcntl(child.error_fd, F_SETFL, ::fcntl(child.error_fd, F_GETFL) | O_NONBLOCK);
+    for (int fd : {child.result_fd, child.error_fd}) {
+      if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
     child.started = Clock::now();
     children_.push_back(std::move(child));
     ++stats_.launched;
@@ -325,47 +328,25 @@ class Runner {
 
   const std::function<std::string(std::size_t)>& work_;
   const std::function<void(TaskResult&&)>& on_result_;
-  const SweepOptions& options_;
+  const PoolOptions& options_;
   std::size_t total_;
   std::vector<Child> children_;
-  SweepRunStats stats_;
-  SweepProgress progress_;
+  PoolStats stats_;
+  PoolProgress progress_;
   Clock::time_point start_ = Clock::now();
   double last_progress_s_ = -1e9;
 };
 
 }  // namespace
 
-SweepRunStats run_forked(const std::vector<std::size_t>& tasks,
-                         const std::function<std::string(std::size_t task)>& work,
-                         const std::function<void(TaskResult&&)>& on_result,
-                         const SweepOptions& options) {
-  SweepOptions checked = options;
+PoolStats run_forked(const std::vector<std::size_t>& tasks,
+                     const std::function<std::string(std::size_t task)>& work,
+                     const std::function<void(TaskResult&&)>& on_result,
+                     const PoolOptions& options) {
+  PoolOptions checked = options;
   checked.jobs = std::max(1, options.jobs);
   Runner runner(work, on_result, checked, tasks.size());
   return runner.run(tasks);
-}
-
-std::vector<Batch> make_batches(const std::vector<std::size_t>& tasks, std::size_t group_size,
-                                std::size_t jobs) {
-  const std::size_t workers = std::max<std::size_t>(1, jobs);
-  const std::size_t wanted = (tasks.size() + 4 * workers - 1) / (4 * workers);
-  const std::size_t size = std::clamp<std::size_t>(wanted, 1, kMaxBatchSize);
-  const std::size_t per_group = std::max<std::size_t>(1, group_size);
-  std::vector<Batch> batches;
-  for (std::size_t task : tasks) {
-    const bool fits = !batches.empty() && batches.back().tasks.size() < size &&
-                      batches.back().tasks.front() / per_group == task / per_group;
-    if (!fits) batches.emplace_back();
-    batches.back().tasks.push_back(task);
-  }
-  return batches;
-}
-
-std::size_t max_batch_size(const std::vector<Batch>& batches) {
-  std::size_t largest = 0;
-  for (const Batch& batch : batches) largest = std::max(largest, batch.tasks.size());
-  return largest;
 }
 
 }  // namespace firedrill

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/whatif_model.hpp"
+#include "whatif/model.hpp"
 
 namespace firedrill::whatif {
 

@@ -1,7 +1,7 @@
 // The what-if sweep's data model: the varied axes and their cartesian product, the seed
 // of every run, shard slices, and the per-run record that a forked run sends back and a
-// shard keeps in runs.jsonl. Everything here is pure and deterministic; the only I/O is
-// in read_runs_file()/write_runs_file().
+// shard keeps in runs.jsonl. Everything here is pure and deterministic, with no I/O:
+// runs.jsonl is formatted and parsed here, read and written by the caller.
 //
 // Tasks: combination c (0-based, the LAST --vary axis varies fastest, like nested loops
 // in the order the options were given) and run r (0-based) form task t = c * runs + r.

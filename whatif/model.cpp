@@ -1,5 +1,5 @@
 // The what-if sweep's model: --vary parsing, combinations, seeds, shards and run records.
-#include "reports/whatif_model.hpp"
+#include "whatif/model.hpp"
 
 #include <algorithm>
 #include <charconv>
