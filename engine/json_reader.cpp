@@ -331,6 +331,11 @@ void ReadContext::mark_overridden(const std::string& path, std::string override_
 
 bool check_object(ReadContext& context, const Json& value, const std::string& path,
                   std::string_view what, std::initializer_list<std::string_view> allowed) {
+  return check_object(context, value, path, what, std::vector<std::string_view>(allowed));
+}
+
+bool check_object(ReadContext& context, const Json& value, const std::string& path,
+                  std::string_view what, const std::vector<std::string_view>& allowed) {
   if (!value.is_object()) {
     expected(context, path, what, value);
     return false;

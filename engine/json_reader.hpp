@@ -76,6 +76,8 @@ enum class Sign { positive, non_negative };
 // errors with a did-you-mean). Returns false (after reporting) when it is not an object.
 bool check_object(ReadContext& context, const Json& value, const std::string& path,
                   std::string_view what, std::initializer_list<std::string_view> allowed);
+bool check_object(ReadContext& context, const Json& value, const std::string& path,
+                  std::string_view what, const std::vector<std::string_view>& allowed);
 // The member `key` of an object, or nullptr. With `required`, a missing member is an error.
 const Json* member(ReadContext& context, const Json& object, const std::string& path,
                    std::string_view key, bool required);

@@ -1,17 +1,20 @@
 // The scenario loader: file -> JSON (line and column on syntax errors) -> overrides ->
 // typed Plan and Scenario (every error with file, JSON path and reason; unknown fields
-// with a did-you-mean) -> validation (engine/validate.cpp). Nothing here throws to the
-// caller: every failure is a Diagnostic.
+// with a did-you-mean) -> validation (engine/validate.cpp). The plan's objects are read
+// through the field tables of engine/loader_plan.cpp, the scenario's and its events'
+// through the tables here. Nothing here throws to the caller: every failure is a
+// Diagnostic.
 #include "engine/loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <set>
 
 #include "engine/json_reader.hpp"
+#include "engine/loader_fields.hpp"
+#include "engine/loader_plan.hpp"
 #include "engine/loader_text.hpp"
 #include "engine/overrides.hpp"
 #include "engine/sha256.hpp"
@@ -20,407 +23,19 @@
 namespace firedrill {
 namespace {
 
-constexpr long long kNoMax = 1LL << 40;
+using loading::as_duration;
+using loading::as_duration_spec;
+using loading::as_name;
+using loading::as_names;
+using loading::as_string;
+using loading::as_unsigned;
+using loading::Field;
+using loading::field_of;
+using loading::ObjectTable;
 
 using Warnings = Result<std::vector<Diagnostic>>;
 
-using FieldReader = std::function<void(const Json& value, const std::string& path)>;
-
-// Calls `read` with the member `key` of `object` when it is there.
-void field(ReadContext& context, const Json& object, const std::string& path, std::string_view key,
-           bool required, const FieldReader& read) {
-  if (const Json* value = member(context, object, path, key, required)) {
-    read(*value, json_path_join(path, key));
-  }
-}
-
-// Reads the list `key` of `object`, one element at a time.
-void list_field(ReadContext& context, const Json& object, const std::string& path,
-                std::string_view key, bool required, const FieldReader& read_element) {
-  field(context, object, path, key, required, [&](const Json& list, const std::string& list_path) {
-    if (!list.is_array()) {
-      context.error(list_path, "expected a list, got " +
-                                   std::string(list.is_object() ? "an object" : "a single value"));
-      return;
-    }
-    for (std::size_t i = 0; i < list.size(); ++i)
-      read_element(list[i], json_path_index(list_path, i));
-  });
-}
-
-template <typename T>
-void set_if(std::optional<T> value, T& target) {
-  if (value) target = std::move(*value);
-}
-
-FieldReader name_into(ReadContext& context, std::string& target) {
-  return [&](const Json& value, const std::string& path) {
-    set_if(read_name(context, value, path), target);
-  };
-}
-
-FieldReader int_into(ReadContext& context, int& target, long long min, long long max) {
-  return [&, min, max](const Json& value, const std::string& path) {
-    if (const auto number = read_integer(context, value, path, min, max)) {
-      target = static_cast<int>(*number);
-    }
-  };
-}
-
-// Dotted quad, each octet 0..255 without leading zeros.
-bool is_ipv4(std::string_view text) {
-  int octets = 0;
-  std::size_t i = 0;
-  while (true) {
-    const std::size_t start = i;
-    int value = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 3) {
-      value = value * 10 + (text[i] - '0');
-      ++i;
-    }
-    const std::size_t length = i - start;
-    if (length == 0 || value > 255 || (length > 1 && text[start] == '0')) return false;
-    ++octets;
-    if (i == text.size()) return octets == 4;
-    if (text[i] != '.' || octets == 4) return false;
-    ++i;
-  }
-}
-
-bool is_cidr(std::string_view text) {
-  const std::size_t slash = text.find('/');
-  if (slash == std::string_view::npos || !is_ipv4(text.substr(0, slash))) return false;
-  const std::string_view bits = text.substr(slash + 1);
-  if (bits.empty() || bits.size() > 2) return false;
-  if (!std::all_of(bits.begin(), bits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  return std::stoi(std::string(bits)) <= 32;
-}
-
-Host read_host(ReadContext& context, const Json& value, const std::string& path,
-               const std::string& site) {
-  Host host;
-  host.site = site;
-  if (!check_object(context, value, path, "a host object",
-                    {"name", "cores", "memory", "speed", "libvirt"})) {
-    return host;
-  }
-  field(context, value, path, "name", true, name_into(context, host.name));
-  field(context, value, path, "cores", true, int_into(context, host.cores, 1, 1 << 20));
-  field(context, value, path, "memory", true, [&](const Json& v, const std::string& p) {
-    set_if(read_size(context, v, p, Sign::positive), host.memory_B);
-  });
-  field(context, value, path, "speed", false, [&](const Json& v, const std::string& p) {
-    set_if(read_speed(context, v, p), host.speed_flops);
-  });
-  field(context, value, path, "libvirt", false, name_into(context, host.libvirt_uri));
-  return host;
-}
-
-Site read_site(ReadContext& context, const Json& value, const std::string& path) {
-  Site site;
-  if (!check_object(context, value, path, "a site object", {"name", "hosts"})) return site;
-  field(context, value, path, "name", true, name_into(context, site.name));
-  list_field(context, value, path, "hosts", true, [&](const Json& v, const std::string& p) {
-    site.hosts.push_back(read_host(context, v, p, site.name));
-  });
-  return site;
-}
-
-FieldReader names_into(ReadContext& context, std::vector<std::string>& target, bool non_empty) {
-  return [&, non_empty](const Json& value, const std::string& path) {
-    set_if(read_name_list(context, value, path, non_empty), target);
-  };
-}
-
-Datastore read_datastore(ReadContext& context, const Json& value, const std::string& path) {
-  Datastore datastore;
-  if (!check_object(context, value, path, "a datastore object",
-                    {"name", "hosts", "read_bandwidth"})) {
-    return datastore;
-  }
-  field(context, value, path, "name", true, name_into(context, datastore.name));
-  field(context, value, path, "hosts", true, names_into(context, datastore.hosts, true));
-  field(context, value, path, "read_bandwidth", false, [&](const Json& v, const std::string& p) {
-    if (const auto rate = read_rate(context, v, p, Sign::positive)) {
-      datastore.read_bandwidth_Bps = *rate;
-    }
-  });
-  return datastore;
-}
-
-Link read_link(ReadContext& context, const Json& value, const std::string& path) {
-  Link link;
-  if (!check_object(context, value, path, "a link object",
-                    {"name", "between", "bandwidth", "latency"})) {
-    return link;
-  }
-  field(context, value, path, "name", true, name_into(context, link.name));
-  field(context, value, path, "between", true, [&](const Json& v, const std::string& p) {
-    const auto sites = read_name_list(context, v, p, true);
-    if (!sites) return;
-    if (sites->size() != 2) {
-      context.error(p, "must name exactly two sites, got " + std::to_string(sites->size()));
-      return;
-    }
-    link.between[0] = (*sites)[0];
-    link.between[1] = (*sites)[1];
-  });
-  field(context, value, path, "bandwidth", true, [&](const Json& v, const std::string& p) {
-    set_if(read_rate(context, v, p, Sign::positive), link.bandwidth_Bps);
-  });
-  field(context, value, path, "latency", false, [&](const Json& v, const std::string& p) {
-    set_if(read_duration(context, v, p, Sign::non_negative), link.latency_s);
-  });
-  return link;
-}
-
-Network read_network(ReadContext& context, const Json& value, const std::string& path) {
-  Network network;
-  if (!check_object(context, value, path, "a network object",
-                    {"name", "site", "subnet", "isolated"})) {
-    return network;
-  }
-  field(context, value, path, "name", true, name_into(context, network.name));
-  field(context, value, path, "site", true, name_into(context, network.site));
-  field(context, value, path, "subnet", false, [&](const Json& v, const std::string& p) {
-    const auto subnet = read_name(context, v, p);
-    if (!subnet) return;
-    if (!is_cidr(*subnet)) {
-      context.error(p, "bad subnet '" + *subnet + "': expected an IPv4 prefix like 10.0.0.0/24");
-      return;
-    }
-    network.subnet = *subnet;
-  });
-  field(context, value, path, "isolated", false, [&](const Json& v, const std::string& p) {
-    set_if(read_bool(context, v, p), network.isolated);
-  });
-  return network;
-}
-
-Objectives read_objectives(ReadContext& context, const Json& value, const std::string& path) {
-  Objectives objectives;
-  if (!check_object(context, value, path, "an objectives object", {"rto", "rpo"})) {
-    return objectives;
-  }
-  field(context, value, path, "rto", false, [&](const Json& v, const std::string& p) {
-    if (const auto rto = read_duration(context, v, p, Sign::positive)) objectives.rto_s = *rto;
-  });
-  field(context, value, path, "rpo", false, [&](const Json& v, const std::string& p) {
-    if (const auto rpo = read_duration(context, v, p, Sign::non_negative)) objectives.rpo_s = *rpo;
-  });
-  return objectives;
-}
-
-Vm read_vm(ReadContext& context, const Json& value, const std::string& path) {
-  Vm vm;
-  if (!check_object(
-          context, value, path, "a VM object",
-          {"name", "host", "vcpus", "memory", "disk", "change_rate", "boot_time", "shutdown_time",
-           "network", "ip", "datastore", "objectives", "depends_on", "priority"})) {
-    return vm;
-  }
-  field(context, value, path, "name", true, name_into(context, vm.name));
-  field(context, value, path, "host", true, name_into(context, vm.host));
-  field(context, value, path, "vcpus", false, int_into(context, vm.vcpus, 1, 1 << 16));
-  field(context, value, path, "memory", false, [&](const Json& v, const std::string& p) {
-    set_if(read_size(context, v, p, Sign::positive), vm.memory_B);
-  });
-  field(context, value, path, "disk", false, [&](const Json& v, const std::string& p) {
-    set_if(read_size(context, v, p, Sign::positive), vm.disk_B);
-  });
-  field(context, value, path, "change_rate", false, [&](const Json& v, const std::string& p) {
-    set_if(read_rate(context, v, p, Sign::non_negative), vm.change_rate_Bps);
-  });
-  field(context, value, path, "boot_time", false, [&](const Json& v, const std::string& p) {
-    set_if(read_duration_spec(context, v, p, Sign::positive), vm.boot_time);
-  });
-  field(context, value, path, "shutdown_time", false, [&](const Json& v, const std::string& p) {
-    set_if(read_duration_spec(context, v, p, Sign::non_negative), vm.shutdown_time);
-  });
-  field(context, value, path, "network", false, name_into(context, vm.network));
-  field(context, value, path, "ip", false, [&](const Json& v, const std::string& p) {
-    const auto ip = read_name(context, v, p);
-    if (!ip) return;
-    if (!is_ipv4(*ip)) {
-      context.error(p, "bad IP address '" + *ip + "': expected four octets like 10.0.0.10");
-      return;
-    }
-    vm.ip = *ip;
-  });
-  field(context, value, path, "datastore", false, name_into(context, vm.datastore));
-  field(context, value, path, "objectives", false, [&](const Json& v, const std::string& p) {
-    vm.objectives = read_objectives(context, v, p);
-  });
-  field(context, value, path, "depends_on", false, names_into(context, vm.depends_on, false));
-  field(context, value, path, "priority", false, [&](const Json& v, const std::string& p) {
-    const auto number = read_integer(context, v, p, -kNoMax, kNoMax);
-    if (!number) return;
-    if (*number < 1 || *number > 5) {
-      context.error(p,
-                    "priority must be 1 (boots first) to 5 (boots last), got " + describe_json(v));
-      return;
-    }
-    vm.priority = static_cast<int>(*number);
-  });
-  return vm;
-}
-
-Cluster read_cluster(ReadContext& context, const Json& value, const std::string& path) {
-  Cluster cluster;
-  if (!check_object(context, value, path, "a cluster object",
-                    {"name", "hosts", "datastore", "ha"})) {
-    return cluster;
-  }
-  field(context, value, path, "name", true, name_into(context, cluster.name));
-  field(context, value, path, "hosts", true, names_into(context, cluster.hosts, true));
-  field(context, value, path, "datastore", true, name_into(context, cluster.datastore));
-  field(context, value, path, "ha", false, [&](const Json& v, const std::string& p) {
-    if (!check_object(context, v, p, "an HA policy object", {"failure_timeout"})) return;
-    HaPolicy ha;
-    field(context, v, p, "failure_timeout", false, [&](const Json& t, const std::string& tp) {
-      set_if(read_duration_spec(context, t, tp, Sign::positive), ha.failure_timeout);
-    });
-    cluster.ha = ha;
-  });
-  return cluster;
-}
-
-Retention read_retention(ReadContext& context, const Json& value, const std::string& path) {
-  Retention retention;
-  if (!check_object(context, value, path, "a retention object",
-                    {"points", "daily", "weekly", "monthly"})) {
-    return retention;
-  }
-  field(context, value, path, "points", false, int_into(context, retention.points, 1, kNoMax));
-  field(context, value, path, "daily", false, int_into(context, retention.daily, 0, kNoMax));
-  field(context, value, path, "weekly", false, int_into(context, retention.weekly, 0, kNoMax));
-  field(context, value, path, "monthly", false, int_into(context, retention.monthly, 0, kNoMax));
-  return retention;
-}
-
-ReplicationJob read_replication(ReadContext& context, const Json& value, const std::string& path) {
-  ReplicationJob job;
-  if (!check_object(context, value, path, "a replication job object",
-                    {"name", "vms", "target_host", "interval", "retention"})) {
-    return job;
-  }
-  field(context, value, path, "name", true, name_into(context, job.name));
-  field(context, value, path, "vms", true, names_into(context, job.vms, true));
-  field(context, value, path, "target_host", true, name_into(context, job.target_host));
-  field(context, value, path, "interval", false, [&](const Json& v, const std::string& p) {
-    set_if(read_duration(context, v, p, Sign::positive), job.interval_s);
-  });
-  field(context, value, path, "retention", false, [&](const Json& v, const std::string& p) {
-    job.retention = read_retention(context, v, p);
-  });
-  return job;
-}
-
-Recovery read_recovery(ReadContext& context, const Json& value, const std::string& path) {
-  Recovery recovery;
-  if (!check_object(context, value, path, "a recovery object",
-                    {"target_site", "detection", "operator_delay", "network_mapping", "re_ip",
-                     "test_network", "power_off_source", "max_concurrent_boots"})) {
-    return recovery;
-  }
-  field(context, value, path, "target_site", false, name_into(context, recovery.target_site));
-  field(context, value, path, "detection", false, [&](const Json& v, const std::string& p) {
-    set_if(read_duration_spec(context, v, p, Sign::non_negative), recovery.detection);
-  });
-  field(context, value, path, "operator_delay", false, [&](const Json& v, const std::string& p) {
-    set_if(read_duration_spec(context, v, p, Sign::non_negative), recovery.operator_delay);
-  });
-  field(context, value, path, "network_mapping", false, [&](const Json& v, const std::string& p) {
-    if (!v.is_object()) {
-      context.error(p, "expected an object {\"source network\": \"recovery network\"}");
-      return;
-    }
-    for (const auto& [from, to] : v.items()) {
-      if (const auto target = read_name(context, to, json_path_join(p, from))) {
-        recovery.network_mapping[from] = *target;
-      }
-    }
-  });
-  list_field(context, value, path, "re_ip", false, [&](const Json& v, const std::string& p) {
-    if (!check_object(context, v, p, "a Re-IP rule {\"from\": ..., \"to\": ...}", {"from", "to"})) {
-      return;
-    }
-    ReIpRule rule;
-    field(context, v, p, "from", true, name_into(context, rule.from));
-    field(context, v, p, "to", true, name_into(context, rule.to));
-    recovery.re_ip.push_back(rule);
-  });
-  field(context, value, path, "test_network", false, name_into(context, recovery.test_network));
-  field(context, value, path, "power_off_source", false, [&](const Json& v, const std::string& p) {
-    set_if(read_bool(context, v, p), recovery.power_off_source);
-  });
-  field(context, value, path, "max_concurrent_boots", false,
-        [&](const Json& v, const std::string& p) {
-          const auto number = read_integer(context, v, p, -kNoMax, kNoMax);
-          if (!number) return;
-          if (*number < 1) {
-            context.error(
-                p, "must be at least 1 (leave it out for no limit), got " + describe_json(v));
-            return;
-          }
-          recovery.max_concurrent_boots = static_cast<int>(std::min<long long>(*number, 1 << 30));
-        });
-  return recovery;
-}
-
-// A plan's recovery site defaults to the one site every replication job targets.
-void infer_target_site(Plan& plan) {
-  if (!plan.recovery.target_site.empty() || plan.replication.empty()) return;
-  std::set<std::string> sites;
-  for (const ReplicationJob& job : plan.replication) {
-    const Host* host = find_host(plan, job.target_host);
-    if (!host) return;
-    sites.insert(host->site);
-  }
-  if (sites.size() == 1) plan.recovery.target_site = *sites.begin();
-}
-
-Plan read_plan(ReadContext& context, const Json& value, const std::string& path) {
-  Plan plan;
-  if (!check_object(context, value, path, "a plan object",
-                    {"name", "description", "sites", "datastores", "links", "networks", "vms",
-                     "clusters", "replication", "recovery"})) {
-    return plan;
-  }
-  field(context, value, path, "name", true, name_into(context, plan.name));
-  field(context, value, path, "description", false,
-        [&](const Json& v, const std::string& p) { read_string(context, v, p); });
-  list_field(context, value, path, "sites", true, [&](const Json& v, const std::string& p) {
-    plan.sites.push_back(read_site(context, v, p));
-  });
-  if (const auto it = value.find("sites"); it != value.end() && it->is_array() && it->empty()) {
-    context.error(json_path_join(path, "sites"), "a plan needs at least one site");
-  }
-  list_field(context, value, path, "datastores", false, [&](const Json& v, const std::string& p) {
-    plan.datastores.push_back(read_datastore(context, v, p));
-  });
-  list_field(context, value, path, "links", false, [&](const Json& v, const std::string& p) {
-    plan.links.push_back(read_link(context, v, p));
-  });
-  list_field(context, value, path, "networks", false, [&](const Json& v, const std::string& p) {
-    plan.networks.push_back(read_network(context, v, p));
-  });
-  list_field(context, value, path, "vms", false, [&](const Json& v, const std::string& p) {
-    plan.vms.push_back(read_vm(context, v, p));
-  });
-  list_field(context, value, path, "clusters", false, [&](const Json& v, const std::string& p) {
-    plan.clusters.push_back(read_cluster(context, v, p));
-  });
-  list_field(context, value, path, "replication", false, [&](const Json& v, const std::string& p) {
-    plan.replication.push_back(read_replication(context, v, p));
-  });
-  field(context, value, path, "recovery", false,
-        [&](const Json& v, const std::string& p) { plan.recovery = read_recovery(context, v, p); });
-  infer_target_site(plan);
-  return plan;
-}
+// --- events -----------------------------------------------------------------------------
 
 struct EventKindName {
   const char* name;
@@ -436,76 +51,118 @@ constexpr EventKindName kActions[] = {{"test_failover", Event::Kind::test_failov
                                       {"failback", Event::Kind::failback}};
 
 template <std::size_t N>
-std::optional<Event::Kind> pick_kind(ReadContext& context, const Json& value,
-                                     const std::string& path, const EventKindName (&kinds)[N]) {
-  const auto text = read_name(context, value, path);
-  if (!text) return std::nullopt;
-  std::vector<std::string> names;
-  for (const EventKindName& kind : kinds) {
-    if (*text == kind.name) return kind.kind;
-    names.push_back(kind.name);
-  }
-  std::string list;
-  for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
-  context.error(
-      path, "unknown kind '" + *text + "': expected one of " + list + did_you_mean(*text, names));
-  return std::nullopt;
+auto as_kind(const EventKindName (&kinds)[N]) {
+  return [&kinds](ReadContext& context, const Json& value,
+                  const std::string& path) -> std::optional<Event::Kind> {
+    const auto text = read_name(context, value, path);
+    if (!text) return std::nullopt;
+    std::vector<std::string> names;
+    for (const EventKindName& kind : kinds) {
+      if (*text == kind.name) return kind.kind;
+      names.push_back(kind.name);
+    }
+    std::string list;
+    for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
+    context.error(
+        path, "unknown kind '" + *text + "': expected one of " + list + did_you_mean(*text, names));
+    return std::nullopt;
+  };
+}
+
+// An event is one of three shapes, told apart by which of "fail", "corrupt" or "action"
+// it has; each shape has its own fields besides the common ones. The first field of each
+// shape is the key that selects it.
+const std::vector<Field<Event>>& event_common_fields() {
+  static const std::vector<Field<Event>> fields{
+      field_of("at", true, &Event::at, as_duration_spec(Sign::non_negative)),
+  };
+  return fields;
+}
+
+const std::vector<Field<Event>>& fail_event_fields() {
+  static const std::vector<Field<Event>> fields{
+      field_of("fail", true, &Event::kind, as_kind(kFailKinds)),
+      field_of("target", true, &Event::target, as_name()),
+      field_of("repair_after", false, &Event::repair_after, as_duration_spec(Sign::positive)),
+  };
+  return fields;
+}
+
+const std::vector<Field<Event>>& corrupt_event_fields() {
+  static const std::vector<Field<Event>> fields{
+      {"corrupt", true,
+       [](ReadContext& context, const Json& value, const std::string& path, Event& event) {
+         event.kind = Event::Kind::corrupt;
+         if (auto vms = read_name_list(context, value, path, true)) event.vms = std::move(*vms);
+       }},
+  };
+  return fields;
+}
+
+const std::vector<Field<Event>>& action_event_fields() {
+  static const std::vector<Field<Event>> fields{
+      field_of("action", true, &Event::kind, as_kind(kActions)),
+  };
+  return fields;
 }
 
 std::optional<Event> read_event(ReadContext& context, const Json& value, const std::string& path) {
-  if (!check_object(context, value, path, "an event object",
-                    {"at", "fail", "target", "repair_after", "corrupt", "action"})) {
-    return std::nullopt;
-  }
+  const auto& fail = fail_event_fields();
+  const auto& corrupt = corrupt_event_fields();
+  const auto& action = action_event_fields();
+  std::vector<std::string_view> keys;
+  loading::append_keys(keys, event_common_fields());
+  for (const auto* shape : {&fail, &corrupt, &action}) loading::append_keys(keys, *shape);
+  if (!check_object(context, value, path, "an event object", keys)) return std::nullopt;
   const std::size_t errors_before = context.error_count();
   Event event;
-  field(context, value, path, "at", true, [&](const Json& v, const std::string& p) {
-    set_if(read_duration_spec(context, v, p, Sign::non_negative), event.at);
-  });
-  const int kinds =
-      int(value.contains("fail")) + int(value.contains("corrupt")) + int(value.contains("action"));
-  if (kinds != 1) {
-    context.error(path, kinds == 0 ? "an event needs one of \"fail\", \"corrupt\" or \"action\""
-                                   : "an event has exactly one of \"fail\", \"corrupt\" or "
-                                     "\"action\"");
+  loading::read_each(context, value, path, event_common_fields(), event);
+  int shapes = 0;
+  for (const auto* shape : {&fail, &corrupt, &action}) {
+    shapes += int(value.contains(std::string(shape->front().key)));
+  }
+  if (shapes != 1) {
+    context.error(path, shapes == 0 ? "an event needs one of \"fail\", \"corrupt\" or \"action\""
+                                    : "an event has exactly one of \"fail\", \"corrupt\" or "
+                                      "\"action\"");
     return std::nullopt;
   }
-  if (value.contains("fail")) {
-    field(context, value, path, "fail", true, [&](const Json& v, const std::string& p) {
-      set_if(pick_kind(context, v, p, kFailKinds), event.kind);
-    });
-    field(context, value, path, "target", true, name_into(context, event.target));
-    field(context, value, path, "repair_after", false, [&](const Json& v, const std::string& p) {
-      if (const auto repair = read_duration_spec(context, v, p, Sign::positive)) {
-        event.repair_after = *repair;
-      }
-    });
+  if (value.contains(std::string(fail.front().key))) {
+    loading::read_each(context, value, path, fail, event);
   } else {
-    for (const char* key : {"target", "repair_after"}) {
+    // The other fields of a failure (all but the selecting key) mean nothing here.
+    for (std::size_t i = 1; i < fail.size(); ++i) {
+      const std::string key(fail[i].key);
       if (value.contains(key)) {
-        context.error(json_path_join(path, key),
-                      "\"" + std::string(key) + "\" only goes with a \"fail\" event");
+        context.error(json_path_join(path, key), "\"" + key + "\" only goes with a \"fail\" event");
       }
     }
-    if (value.contains("corrupt")) {
-      event.kind = Event::Kind::corrupt;
-      field(context, value, path, "corrupt", true, names_into(context, event.vms, true));
-    } else {
-      field(context, value, path, "action", true, [&](const Json& v, const std::string& p) {
-        set_if(pick_kind(context, v, p, kActions), event.kind);
-      });
-    }
+    const bool is_corrupt = value.contains(std::string(corrupt.front().key));
+    loading::read_each(context, value, path, is_corrupt ? corrupt : action, event);
   }
   if (context.error_count() != errors_before) return std::nullopt;
   return event;
 }
 
-// --- files ------------------------------------------------------------------------------
+// --- the scenario -----------------------------------------------------------------------
 
-struct Input {
-  std::string file;
-  std::string text;
-};
+// The scenario's own fields. "plan" is read before them (it may name a file, and the
+// plan's overrides apply first), so here it is only required.
+const ObjectTable<Scenario>& scenario_table() {
+  static const ObjectTable<Scenario> table{
+      "a scenario object",
+      {
+          field_of("name", true, &Scenario::name, as_name()),
+          loading::ignored<Scenario>("description", as_string()),
+          {"plan", true, [](ReadContext&, const Json&, const std::string&, Scenario&) {}},
+          field_of("seed", false, &Scenario::seed, as_unsigned()),
+          field_of("duration", true, &Scenario::duration_s, as_duration(Sign::positive)),
+          field_of("events", false, &Scenario::events, loading::as_list(read_event)),
+      }};
+  return table;
+}
+
+// --- files ------------------------------------------------------------------------------
 
 std::string plan_path_for(const std::string& scenario_file, const std::string& plan) {
   const std::filesystem::path plan_path(plan);
@@ -632,7 +289,7 @@ Result<Loaded> load_scenario_unguarded(std::string_view text, const std::string&
   if (plan_json) {
     apply_overrides(plan_context, *plan_json, *overrides, false, plan_prefix);
     if (has_errors(diagnostics)) return diagnostics;
-    scenario.plan = read_plan(plan_context, *plan_json, plan_prefix);
+    scenario.plan = loading::read_plan(plan_context, *plan_json, plan_prefix);
   } else if (std::any_of(overrides->begin(), overrides->end(),
                          [](const Override& o) { return !o.scenario; }) &&
              !root.contains("plan")) {
@@ -640,21 +297,7 @@ Result<Loaded> load_scenario_unguarded(std::string_view text, const std::string&
   }
 
   // The scenario's own fields.
-  check_object(context, root, "", "a scenario object",
-               {"name", "description", "plan", "seed", "duration", "events"});
-  field(context, root, "", "name", true, name_into(context, scenario.name));
-  field(context, root, "", "description", false,
-        [&](const Json& v, const std::string& p) { read_string(context, v, p); });
-  member(context, root, "", "plan", true);
-  field(context, root, "", "seed", false, [&](const Json& v, const std::string& p) {
-    set_if(read_unsigned(context, v, p), scenario.seed);
-  });
-  field(context, root, "", "duration", true, [&](const Json& v, const std::string& p) {
-    set_if(read_duration(context, v, p, Sign::positive), scenario.duration_s);
-  });
-  list_field(context, root, "", "events", false, [&](const Json& v, const std::string& p) {
-    if (auto event = read_event(context, v, p)) scenario.events.push_back(std::move(*event));
-  });
+  read_object(context, root, "", scenario_table(), scenario);
   if (has_errors(diagnostics)) return diagnostics;
 
   if (options.seed) scenario.seed = *options.seed;
@@ -676,7 +319,7 @@ Result<std::vector<Diagnostic>> validate_plan_unguarded(Json& root, const std::s
   }
   apply_overrides(context, root, *overrides, false, "");
   if (has_errors(diagnostics)) return Warnings::failure(diagnostics);
-  Plan plan = read_plan(context, root, "");
+  Plan plan = loading::read_plan(context, root, "");
   if (has_errors(diagnostics)) return Warnings::failure(diagnostics);
   std::vector<Diagnostic> checks = validate_plan(plan, file, "");
   if (has_errors(checks)) return Warnings::failure(only(checks, Diagnostic::Severity::error));
