@@ -1,15 +1,19 @@
 // `firedrill run`: load and validate every scenario first (bad input: exit 2, nothing
 // written), then run each on the chosen backend, write report.json / report.html /
 // junit.xml, append the run to the history, and print a short summary.
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "app/commands.hpp"
 #include "app/run_backend.hpp"
 #include "app/run_summary.hpp"
 #include "engine/loader.hpp"
 #include "reports/history.hpp"
+#include "reports/progress.hpp"
 #include "reports/report.hpp"
 #include "reports/text.hpp"
 
@@ -46,7 +50,19 @@ struct RunOptions {
   bool end_when_settled = false;
   bool full_evidence = false;
   double timeout_s = kDefaultSimTimeout_s;
+  std::string progress;  // "", "text" or "jsonl"
 };
+
+// Progress lines: as asked (--progress[=FORMAT]); by default text when a real drill runs
+// with stderr on a terminal (a simulation takes seconds and would print thousands of
+// lines); never with --quiet.
+std::optional<reports::ProgressFormat> progress_format(const RunOptions& options) {
+  if (options.quiet) return std::nullopt;
+  if (options.progress == "jsonl") return reports::ProgressFormat::jsonl;
+  if (options.progress == "text") return reports::ProgressFormat::text;
+  if (options.backend == "libvirt" && isatty(STDERR_FILENO)) return reports::ProgressFormat::text;
+  return std::nullopt;
+}
 
 std::string out_dir_for(const RunOptions& options, const Scenario& scenario) {
   if (options.out.empty()) return "reports/" + scenario.name;
@@ -88,7 +104,12 @@ int cmd_run(int argc, char** argv) {
       "libvirt backend: leave the domains and volumes the run created (firedrill cleanup DIR "
       "removes them)")("verbose,v", po::bool_switch(&options.verbose),
                        "print every engine command and let SimGrid log")(
-      "quiet,q", po::bool_switch(&options.quiet), "print nothing but errors")(
+      "quiet,q", po::bool_switch(&options.quiet),
+      "print nothing but errors (no progress lines either)")(
+      "progress", po::value(&options.progress)->implicit_value("text"),
+      "a line per step on stderr as the run goes (restores, boots and when they are ready, "
+      "syncs, failures): text, or jsonl for automation. Default: text for --backend libvirt "
+      "when stderr is a terminal, none otherwise")(
       "timeout", po::value(&options.timeout_s),
       "seconds of wall-clock time the simulation (with libvirt, the prediction) may take before "
       "it is killed and reported, exit status 3 (default 3600)");
@@ -116,6 +137,11 @@ int cmd_run(int argc, char** argv) {
   }
   if (options.backend != "sim" && options.backend != "libvirt") {
     std::cerr << "firedrill run: --backend must be sim or libvirt, not '" << options.backend
+              << "'\n";
+    return 2;
+  }
+  if (!options.progress.empty() && options.progress != "text" && options.progress != "jsonl") {
+    std::cerr << "firedrill run: --progress must be text or jsonl, not '" << options.progress
               << "'\n";
     return 2;
   }
@@ -179,11 +205,15 @@ int cmd_run(int argc, char** argv) {
     context.backend = options.backend;
     context.full_evidence = options.full_evidence;
     context.started_utc = reports::utc_now();
+    std::optional<reports::ProgressPrinter> progress;
+    if (const auto format = progress_format(options)) progress.emplace(std::cerr, *format);
+    backend_options.progress = progress ? &*progress : nullptr;
     BackendRun run = run_on_backend(backend_options, scenario, out_dir, context);
     context.ended_utc = reports::utc_now();
     if (!run.outcome) {
       std::cerr << run.error.render() << "\n";
       status = std::max(status, run.exit_status);
+      if (run.interrupt_signal != 0) return 128 + run.interrupt_signal;
       continue;
     }
     const Outcome& outcome = *run.outcome;
@@ -210,6 +240,7 @@ int cmd_run(int argc, char** argv) {
       }
     }
     status = std::max(status, exit_status(outcome));
+    if (run.interrupt_signal != 0) return 128 + run.interrupt_signal;  // the rest is not run
   }
   return status;
 }

@@ -70,7 +70,9 @@ BackendRun run_on_backend(const BackendOptions& options, const Scenario& scenari
   BackendRun run;
   const Scenario realized = realize(scenario, scenario.seed);
   if (options.backend == "sim") {
-    Result<Outcome> simulated = simulate(realized, sim_options(options));
+    SimOptions sim = sim_options(options);
+    sim.observer = options.progress;
+    Result<Outcome> simulated = simulate(realized, sim);
     if (!simulated.ok()) {
       run.error = simulated.errors().front();
       run.exit_status = 3;
@@ -93,9 +95,11 @@ BackendRun run_on_backend(const BackendOptions& options, const Scenario& scenari
   real.out_dir = out_dir;
   real.verbose = options.verbose;
   real.keep = options.keep;
+  real.observer = options.progress;
   for (const auto& [host, uri] : real.host_uris) context.host_uris.push_back({host, uri});
   RealRunResult result = run_libvirt(realized, real);
   for (const std::string& note : result.notes) std::cerr << "note: " << note << "\n";
+  run.interrupt_signal = result.interrupt_signal;
   if (!result.outcome) {
     run.error.file = scenario.file;
     run.error.message = result.error;

@@ -23,6 +23,8 @@ struct BackendOptions {
   bool keep = false;    // libvirt: leave what the run created (firedrill cleanup removes it)
   // Wall-clock seconds the simulation (or the prediction) may take before it is killed.
   double sim_timeout_s = kDefaultSimTimeout_s;
+  // Sees the run (not the prediction) as drive() drives it: progress lines. May be null.
+  DriveObserver* progress = nullptr;
 };
 
 // Checks what the backend needs before anything runs (the hosts file parses, every plan
@@ -35,6 +37,9 @@ struct BackendRun {
   std::optional<Outcome> outcome;
   Diagnostic error;     // when there is no outcome
   int exit_status = 3;  // when there is no outcome
+  // SIGINT/SIGTERM stopped a real run: the exit status is then 128 + it (130, 143), with or
+  // without an outcome (the results so far).
+  int interrupt_signal = 0;
 };
 
 // Runs `scenario` (loaded, not yet realized). Fills context.prediction and host URIs for

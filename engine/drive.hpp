@@ -75,6 +75,28 @@ class DriveObserver {
   virtual void after_step(const FailoverEngine& engine, double now_s) { (void)engine, (void)now_s; }
 };
 
+// Several observers seen as one (a driver's own log and the progress lines, say), called in
+// the order they were added.
+class ObserverList : public DriveObserver {
+ public:
+  void add(DriveObserver* observer) {
+    if (observer) observers_.push_back(observer);
+  }
+  bool empty() const { return observers_.empty(); }
+  void on_commands(const char* call, double now_s, const std::vector<Command>& commands) override {
+    for (DriveObserver* o : observers_) o->on_commands(call, now_s, commands);
+  }
+  void on_event(const Completion& completion, double now_s) override {
+    for (DriveObserver* o : observers_) o->on_event(completion, now_s);
+  }
+  void after_step(const FailoverEngine& engine, double now_s) override {
+    for (DriveObserver* o : observers_) o->after_step(engine, now_s);
+  }
+
+ private:
+  std::vector<DriveObserver*> observers_;
+};
+
 struct DriveLimits {
   // Far more iterations than any run needs (each handles at least one timer or one
   // completion, or is a backend's early return), so a broken engine or backend cannot spin

@@ -297,6 +297,7 @@ const ObjectTable<Recovery>& recovery_table() {
           field_of("power_off_source", false, &Recovery::power_off_source, as_bool()),
           field_of("max_concurrent_boots", false, &Recovery::max_concurrent_boots,
                    as_count("must be at least 1 (leave it out for no limit), got ")),
+          field_of("host_timeout", false, &Recovery::host_timeout_s, as_duration(Sign::positive)),
       }};
   return table;
 }

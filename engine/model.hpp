@@ -109,6 +109,9 @@ struct Recovery {
   std::string test_network;  // may be empty: a test failover then needs one
   bool power_off_source = true;
   int max_concurrent_boots = 0;  // 0: no cap
+  // A real host whose daemon stops answering for this long is lost (SPEC 9); also the bound
+  // on opening a connection to it.
+  double host_timeout_s = 60.0;
 };
 
 struct Plan {

@@ -102,7 +102,8 @@ struct Outcome {
   std::optional<double> incident_time_s;  // the first incident (failure, corruption or action)
   double end_s = 0.0;                     // when the run ended
   // Why it ended then: "duration" (the scenario's duration, SPEC 3.10), "settled" (the run
-  // asked to end when settled and nothing more could happen, engine/engine.hpp), or
+  // asked to end when settled and nothing more could happen, engine/engine.hpp),
+  // "interrupted" (an operator's signal stopped a real run: the results so far), or
   // "running" for the results of a run not finished yet.
   std::string ended = "duration";
   std::vector<VmResult> vms;              // in plan order

@@ -73,11 +73,13 @@ ConsoleWatcher::~ConsoleWatcher() {
 }
 
 void ConsoleWatcher::stop() {
+  std::lock_guard<std::mutex> stopping(stop_mutex_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(send_mutex_);
   if (stream_) {
     virStreamAbort(stream_.get());
     stream_.reset();

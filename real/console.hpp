@@ -71,6 +71,9 @@ class ConsoleWatcher {
   bool stopped() const;
   // Writes a line to the guest's console (e.g. "CORRUPT").
   bool send(const std::string& line);
+  // Stops reading and closes the stream. Safe to call from several threads, more than once.
+  // It aborts the stream with a libvirt call, bounded by the connection's keepalive: call it
+  // without holding a lock that the run's other threads need.
   void stop();
 
  private:
@@ -94,7 +97,8 @@ class ConsoleWatcher {
   std::optional<DiskRecord> last_;
   std::optional<double> last_writer_skew_;
   std::optional<double> own_skew_;
-  std::mutex send_mutex_;
+  std::mutex send_mutex_;  // guards stream_ (reads, writes, abort)
+  std::mutex stop_mutex_;  // serialises stop()
 };
 
 double epoch_now();  // host wall clock, epoch seconds

@@ -168,7 +168,7 @@ bool undo(const virt::Connection& host, const JournalObject& object, bool doomed
 
 }  // namespace
 
-CleanupReport cleanup_journal(const std::string& dir) {
+CleanupReport cleanup_journal(const std::string& dir, double answer_timeout_s) {
   CleanupReport report;
   std::vector<JournalObject> leftovers = journal_leftovers(dir);
   // Overlays first (they may be under a running source), then domains, then volumes.
@@ -179,6 +179,7 @@ CleanupReport cleanup_journal(const std::string& dir) {
                    [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
   Journal journal(dir);
   std::map<std::string, std::unique_ptr<virt::Connection>> hosts;
+  std::map<std::string, std::string> unreachable;  // uri -> why it could not be opened
   std::mutex report_mutex;
   auto undo_one = [&](const JournalObject& object, virt::Connection& host) {
     const bool doomed =
@@ -207,18 +208,20 @@ CleanupReport cleanup_journal(const std::string& dir) {
       domains.clear();
     }
     auto& host = hosts[object.uri];
-    if (!host) {
-      std::string error;
-      host = virt::Connection::open(object.uri, error);
-      if (!host) {
-        std::lock_guard<std::mutex> lock(report_mutex);
-        report.unreachable = true;
-        report.problems.push_back(object.host + ": cannot connect to " + object.uri + " (" + error +
-                                  "): " + object.kind + " " + object.name + " remains");
-        continue;
-      }
+    // One attempt per host: a host that does not answer costs answer_timeout_s once, not
+    // once per object it holds.
+    if (!host && !unreachable.count(object.uri)) {
+      host = virt::Connection::open(object.uri, unreachable[object.uri], {}, answer_timeout_s);
+      if (host) unreachable.erase(object.uri);
     }
-    if (!host) continue;
+    if (!host) {
+      std::lock_guard<std::mutex> lock(report_mutex);
+      report.unreachable = true;
+      report.problems.push_back(object.host + ": cannot connect to " + object.uri + " (" +
+                                unreachable[object.uri] + "): " + object.kind + " " + object.name +
+                                " remains");
+      continue;
+    }
     if (object.kind == "domain") {
       domains.emplace_back(undo_one, std::cref(object), std::ref(*host));
     } else {

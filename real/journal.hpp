@@ -62,7 +62,8 @@ struct CleanupReport {
 // Undoes every leftover of the journal in `dir`: snapshot overlays are committed back into
 // their base (when the domain still runs on them) and deleted, domains destroyed and
 // undefined, volumes deleted. Objects that are already gone count as removed. Records what
-// it removed in the journal, so running it twice is harmless.
-CleanupReport cleanup_journal(const std::string& dir);
+// it removed in the journal, so running it twice is harmless. A host that does not answer
+// within answer_timeout_s is reported unreachable and its objects stay in the journal.
+CleanupReport cleanup_journal(const std::string& dir, double answer_timeout_s = 60.0);
 
 }  // namespace firedrill

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/drive.hpp"
 #include "engine/model.hpp"
 #include "engine/outcome.hpp"
 
@@ -53,6 +54,8 @@ struct RealRunOptions {
   // source VMs. Empty: the newest build under $FIREDRILL_LAB_CACHE or
   // /var/cache/firedrill-lab; none found: missing sources are an error.
   std::string guest_dir;
+  // Sees the run as engine/drive.hpp drives it (progress lines); may be null.
+  DriveObserver* observer = nullptr;
 };
 
 struct RealRunResult {
@@ -62,6 +65,9 @@ struct RealRunResult {
   int exit_status = 0;
   std::string error;               // why there is no outcome
   std::vector<std::string> notes;  // things the operator should know (also in libvirt.json)
+  // SIGINT or SIGTERM when an operator's signal stopped the run (real/interrupt.hpp): the
+  // outcome then holds the results so far, with ended = "interrupted"; 0 otherwise.
+  int interrupt_signal = 0;
 };
 
 // Runs `realized` (engine/model.hpp: realize()) to its end on the libvirt hosts. Blocks for

@@ -1,8 +1,12 @@
 // libvirt helpers: event loop, connections, volumes, volume streaming, block commit.
 #include "real/virt.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -34,6 +38,47 @@ std::string xml_unescape(std::string text) {
     }
   }
   return text;
+}
+
+// virConnectOpen on its own thread, waited for at most timeout_s. A daemon that accepts the
+// socket but never answers (SIGSTOPped, say) would block the open forever; past the
+// deadline the caller goes on and the thread, which owns everything it touches, closes the
+// connection itself if the open ever completes.
+virConnectPtr open_within(const std::string& uri, double timeout_s, std::string& error) {
+  struct Attempt {
+    std::mutex mutex;
+    std::condition_variable done_changed;
+    bool done = false;
+    bool abandoned = false;
+    virConnectPtr conn = nullptr;
+    std::string error;
+  };
+  auto attempt = std::make_shared<Attempt>();
+  std::thread([attempt, uri] {
+    virConnectPtr conn = virConnectOpen(uri.c_str());
+    std::string why = conn ? "" : last_error();
+    std::lock_guard<std::mutex> lock(attempt->mutex);
+    if (attempt->abandoned) {
+      if (conn) virConnectClose(conn);
+      return;
+    }
+    attempt->conn = conn;
+    attempt->error = why.empty() ? "cannot connect" : why;
+    attempt->done = true;
+    attempt->done_changed.notify_all();
+  }).detach();
+  std::unique_lock<std::mutex> lock(attempt->mutex);
+  if (!attempt->done_changed.wait_for(lock, std::chrono::duration<double>(timeout_s),
+                                      [&] { return attempt->done; })) {
+    attempt->abandoned = true;
+    char text[96];
+    std::snprintf(text, sizeof text, "no answer within %.0f s (the daemon hangs or is overloaded)",
+                  timeout_s);
+    error = text;
+    return nullptr;
+  }
+  if (!attempt->conn) error = attempt->error;
+  return attempt->conn;
 }
 
 }  // namespace
@@ -77,18 +122,18 @@ void Connection::close_callback(virConnectPtr, int, void* opaque) {
 }
 
 std::unique_ptr<Connection> Connection::open(const std::string& uri, std::string& error,
-                                             std::function<void()> on_close) {
+                                             std::function<void()> on_close,
+                                             double answer_timeout_s) {
   start_event_loop();
   std::unique_ptr<Connection> connection(new Connection());
   connection->uri_ = uri;
-  connection->conn_ = virConnectOpen(uri.c_str());
-  if (!connection->conn_) {
-    error = last_error();
-    if (error.empty()) error = "cannot connect";
-    return nullptr;
-  }
+  connection->conn_ = open_within(uri, answer_timeout_s, error);
+  if (!connection->conn_) return nullptr;
   virConnSetErrorFunc(connection->conn_, nullptr, ignore_error);
-  virConnectSetKeepAlive(connection->conn_, 1, 3);  // a dead peer shows within ~4 s
+  // Pings every interval once the connection is quiet; closed after `count` unanswered.
+  const int interval_s = static_cast<int>(std::clamp(answer_timeout_s / 4.0, 1.0, 5.0));
+  const auto count = static_cast<unsigned>(std::max(1.0, std::ceil(answer_timeout_s / interval_s)));
+  virConnectSetKeepAlive(connection->conn_, interval_s, count);
   connection->close_state_ = std::make_shared<CloseState>();
   connection->close_state_->on_close = std::move(on_close);
   virConnectRegisterCloseCallback(

@@ -42,14 +42,25 @@ using Pool = std::unique_ptr<virStoragePool, PoolDeleter>;
 using Vol = std::unique_ptr<virStorageVol, VolDeleter>;
 using Stream = std::unique_ptr<virStream, StreamDeleter>;
 
-// One libvirt connection with keepalive (dead peers are noticed within a few seconds) and a
-// close callback. Thread-safe as libvirt connections are.
+// One libvirt connection with keepalive and a close callback. Thread-safe as libvirt
+// connections are.
+//
+// How a host that stops answering is bounded: libvirt's keepalive pings a quiet connection
+// every few seconds and closes it when `answer_timeout_s` passes without an answer; every
+// call in flight on it then fails at once, and `on_close` runs. So no call on an open
+// connection waits longer than about answer_timeout_s for a frozen daemon (a call the daemon
+// is busy with but still answers pings for, such as destroying a guest, is bounded by the
+// daemon's own timeouts). Opening has no keepalive yet: it runs on its own thread and is
+// abandoned at the deadline (that thread closes the connection if it ever opens).
+inline constexpr double kDefaultAnswerTimeout_s = 60.0;
 class Connection {
  public:
-  // Opens `uri`; on failure returns nullptr and sets `error`. `on_close` runs on the event
-  // loop thread when the connection drops for any reason other than close().
+  // Opens `uri`; on failure (or no answer within answer_timeout_s) returns nullptr and sets
+  // `error`. `on_close` runs on the event loop thread when the connection drops for any
+  // reason other than close().
   static std::unique_ptr<Connection> open(const std::string& uri, std::string& error,
-                                          std::function<void()> on_close = {});
+                                          std::function<void()> on_close = {},
+                                          double answer_timeout_s = kDefaultAnswerTimeout_s);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -202,6 +202,8 @@ std::string render_report_json(const Scenario& scenario, const Outcome& outcome,
   // "duration" (SPEC 3.10), or "settled": run with --end-when-settled, it ended as soon as
   // nothing more could happen (engine/engine.hpp); `end` is then the settle time.
   report["ended"] = outcome.ended;
+  // An operator's SIGINT/SIGTERM stopped a real run: the results are those so far.
+  if (outcome.ended == "interrupted") report["interrupted"] = true;
   report["production_untouched"] = optional_bool(outcome.production_untouched);
   report["input_files"] = input_files_json(scenario);
   add_transfer_evidence(report, outcome, context.full_evidence);

@@ -66,8 +66,10 @@ DriverEvent to_event(const Report& report) {
 // simulated clock run until one of them ends or the deadline passes.
 class Driver : public Backend, public DriveObserver {
  public:
-  Driver(const Scenario& scenario, const SimPlatform& platform, bool verbose, DriverStats* stats)
+  Driver(const Scenario& scenario, const SimPlatform& platform, bool verbose, DriverStats* stats,
+         DriveObserver* observer)
       : engine_(scenario),
+        observer_(observer),
         platform_(platform),
         verbose_(verbose),
         stats_(stats),
@@ -109,6 +111,7 @@ class Driver : public Backend, public DriveObserver {
   void note(const std::string& line) const;
 
   FailoverEngine engine_;
+  DriveObserver* observer_;  // besides this driver's own log (verbose); may be null
   const SimPlatform& platform_;
   bool verbose_;
   DriverStats* stats_;
@@ -137,7 +140,11 @@ void Driver::note(const std::string& line) const {
 }
 
 void Driver::run() {
-  const DriveResult result = drive(engine_, *this, DriveLimits{}, verbose_ ? this : nullptr);
+  ObserverList observers;
+  if (verbose_) observers.add(this);
+  observers.add(observer_);
+  const DriveResult result =
+      drive(engine_, *this, DriveLimits{}, observers.empty() ? nullptr : &observers);
   if (stats_) stats_->engine_calls += result.engine_calls;
   error_ = result.error;
   // Whatever still runs is abandoned with the run; cancel it so its watchers end.
@@ -478,7 +485,7 @@ std::vector<std::string> simgrid_config(bool thread_contexts, bool verbose) {
 
 std::vector<BatchResult> run_batch(const std::vector<Scenario>& realized,
                                    const std::vector<std::string>& simgrid_args, bool verbose,
-                                   DriverStats* stats) {
+                                   DriverStats* stats, DriveObserver* observer) {
   if (realized.empty()) return {};
   const std::string signature = platform_signature(realized.front().plan);
   for (const Scenario& scenario : realized) {
@@ -499,7 +506,8 @@ std::vector<BatchResult> run_batch(const std::vector<Scenario>& realized,
   std::vector<std::unique_ptr<Driver>> drivers;
   std::vector<std::string> thrown(realized.size());
   for (std::size_t i = 0; i < realized.size(); ++i) {
-    drivers.push_back(std::make_unique<Driver>(realized[i], platforms[i], verbose, stats));
+    drivers.push_back(
+        std::make_unique<Driver>(realized[i], platforms[i], verbose, stats, observer));
     Driver* driver = drivers.back().get();
     std::string* failure = &thrown[i];
     sg4::Actor::create("controller", platforms[i].controller, [driver, failure] {
@@ -526,8 +534,8 @@ std::vector<BatchResult> run_batch(const std::vector<Scenario>& realized,
 }
 
 Outcome run_driver(const Scenario& realized, const std::vector<std::string>& simgrid_args,
-                   bool verbose, DriverStats* stats) {
-  std::vector<BatchResult> results = run_batch({realized}, simgrid_args, verbose, stats);
+                   bool verbose, DriverStats* stats, DriveObserver* observer) {
+  std::vector<BatchResult> results = run_batch({realized}, simgrid_args, verbose, stats, observer);
   if (!results[0].outcome) throw std::runtime_error(results[0].error);
   return std::move(*results[0].outcome);
 }

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/drive.hpp"
 #include "engine/model.hpp"
 #include "engine/outcome.hpp"
 
@@ -55,12 +56,13 @@ struct BatchResult {
 // run's error does not stop the others. Call once per process, like run_driver().
 std::vector<BatchResult> run_batch(const std::vector<Scenario>& realized,
                                    const std::vector<std::string>& simgrid_args, bool verbose,
-                                   DriverStats* stats = nullptr);
+                                   DriverStats* stats = nullptr, DriveObserver* observer = nullptr);
 
 // Builds the platform, runs `realized` under a fresh s4u::Engine until the FailoverEngine
 // finishes, and returns its outcome. `simgrid_args` are SimGrid command-line options
 // ("--cfg=...", "--log=...", see simgrid_config()). Call once per process.
+// `observer` (may be null) sees the run as drive() drives it (progress lines).
 Outcome run_driver(const Scenario& realized, const std::vector<std::string>& simgrid_args,
-                   bool verbose, DriverStats* stats = nullptr);
+                   bool verbose, DriverStats* stats = nullptr, DriveObserver* observer = nullptr);
 
 }  // namespace firedrill::sim

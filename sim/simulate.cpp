@@ -49,7 +49,7 @@ Result<Outcome> read_outcome(const Scenario& realized, const TaskResult& result)
 Outcome simulate_in_process(const Scenario& realized, const SimOptions& options) {
   if (!options.verbose) xbt_log_control_set("root.thres:critical");
   return sim::run_driver(realized, sim::simgrid_config(options.thread_contexts, options.verbose),
-                         options.verbose);
+                         options.verbose, nullptr, options.observer);
 }
 
 std::vector<sim::BatchResult> simulate_batch_in_process(const std::vector<Scenario>& realized,

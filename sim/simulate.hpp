@@ -41,6 +41,9 @@ struct SimOptions {
   double timeout_s = kDefaultSimTimeout_s;
   // simulate(): read while waiting; non-zero kills the child and ends with an error.
   const volatile std::sig_atomic_t* stop = nullptr;
+  // Sees the run as drive() drives it (progress lines), in the process that simulates (the
+  // forked child writes to this process's stderr); may be null.
+  DriveObserver* observer = nullptr;
 };
 
 // Runs `realized` (engine/model.hpp: realize()) to its duration in THIS process. Only call

@@ -1,10 +1,10 @@
-// The libvirt backend on the lab: brings up three lab hosts (real/lab/lab up 3), runs each
-// lab scenario for real through firedrill_real_run, and checks what the guests themselves
-// say (boot order and readiness on their consoles, records on their disks) against the
-// engine's accounting. Runs end when they have settled (--end-when-settled), so each test
-// lasts about as long as its failover; the scenarios' durations are only deadlines for
-// loaded machines. Needs root, libvirt and QEMU: without root every test fails with a
-// message saying so (it never skips).
+// The libvirt backend on the lab: runs each lab scenario for real through
+// firedrill_real_run on the lab fixture's three hosts (lab_fixture.hpp), and checks what
+// the guests themselves say (boot order and readiness on their consoles, records on their
+// disks) against the engine's accounting. Runs end when they have settled
+// (--end-when-settled), so each test lasts about as long as its failover; the scenarios'
+// durations are only deadlines for loaded machines. Faults during drills are in
+// real_lab_faults_test.cpp.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -22,114 +22,16 @@
 #include <thread>
 #include <vector>
 
+#include "lab_fixture.hpp"
+
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-const std::string kSource = FIREDRILL_SOURCE_DIR;
-const std::string kLab = kSource + "/real/lab/lab";
-const std::string kRealRun = FIREDRILL_REAL_RUN;
-const std::string kCli = FIREDRILL_CLI;
+using namespace lab;
 
 // Slack per VM of the chain for what is not a boot: restoring (copying) the volume,
 // defining and starting the domain, the engine's own steps. RTO must stay within
 // detection + operator delay + the measured boots on the VM's chain + this per VM.
 constexpr double kOverheadPerVm_s = 10.0;
-
-std::string g_root;     // temporary folder of this test run
-std::string g_lab_dir;  // g_root/lab
-std::string g_problem;  // why the lab is not usable (empty when it is)
-
-// Runs a shell command; returns its exit status and (optionally) its stdout.
-int shell(const std::string& command, std::string* out = nullptr) {
-  FILE* pipe = popen((command + (out ? "" : " >/dev/null") + " 2>&1").c_str(), "r");
-  if (!pipe) return -1;
-  char buffer[4096];
-  std::string text;
-  while (std::fgets(buffer, sizeof buffer, pipe)) text += buffer;
-  const int status = pclose(pipe);
-  if (out) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return json();
-  return json::parse(in, nullptr, false);
-}
-
-std::string uri(int host) {
-  return "qemu:///system?socket=" + g_lab_dir + "/lab" + std::to_string(host) +
-         "/sock/libvirt-sock";
-}
-
-// Every domain and volume on the lab hosts, and every QEMU the hosts run.
-std::vector<std::string> lab_inventory() {
-  std::vector<std::string> items;
-  for (int host = 1; host <= 3; ++host) {
-    std::string out;
-    shell("virsh -q -c '" + uri(host) + "' 'list --all --name; vol-list firedrill'", &out);
-    std::istringstream lines(out);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.find_first_not_of(" \t") != std::string::npos) {
-        items.push_back("lab" + std::to_string(host) + ": " + line);
-      }
-    }
-    std::error_code error;
-    for (const auto& entry :
-         fs::directory_iterator(g_lab_dir + "/lab" + std::to_string(host) + "/run/qemu", error)) {
-      // QEMU pidfiles of running guests (driver.pid is libvirtd's own)
-      if (entry.path().extension() != ".pid" || entry.path().filename() == "driver.pid") continue;
-      std::ifstream pidfile(entry.path());
-      std::string pid;
-      std::getline(pidfile, pid);
-      std::ifstream comm("/proc/" + pid + "/comm");
-      std::string name;
-      if (!pid.empty() && std::getline(comm, name) && name.rfind("qemu", 0) == 0) {
-        items.push_back("lab" + std::to_string(host) + ": qemu pid " + pid + " (" +
-                        entry.path().string() + ")");
-      }
-    }
-  }
-  return items;
-}
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string text;
-  for (const auto& item : items) text += "\n  " + item;
-  return text;
-}
-
-struct LabRun {
-  int status = -1;
-  std::string output;
-  fs::path out;
-  json outcome;
-  json evidence;
-  json vm(const std::string& name) const {
-    for (const auto& v : outcome["vms"]) {
-      if (v["name"] == name) return v;
-    }
-    return json();
-  }
-};
-
-LabRun run_scenario(const std::string& scenario, const std::string& name) {
-  LabRun run;
-  run.out = fs::path(g_root) / name;
-  const auto started = std::chrono::steady_clock::now();
-  run.status =
-      shell(kRealRun + " " + kSource + "/scenarios/lab/" + scenario + " --hosts-file " + g_lab_dir +
-                "/hosts --out " + run.out.string() + " --verbose --end-when-settled",
-            &run.output);
-  std::printf("[ lab run  ] %s: %.1f s wall clock\n", scenario.c_str(),
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  run.outcome = read_json(run.out / "outcome.json");
-  run.evidence = read_json(run.out / "libvirt.json");
-  return run;
-}
 
 // Measured boot durations (console READY minus start) of `instances` in this run, on
 // `hosts` (every host when empty).
@@ -214,39 +116,6 @@ void check_recovered(const LabRun& run, const std::vector<std::string>& vms,
         << name;
   }
 }
-
-class RealLab : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) {
-      g_problem =
-          "the real (libvirt lab) tests need root: they start libvirtd and QEMU through "
-          "real/lab/lab. Run them as root (ctest -L real), see docs/lab.md";
-      return;
-    }
-    char pattern[] = "/tmp/firedrill-real-XXXXXX";
-    g_root = mkdtemp(pattern);
-    g_lab_dir = g_root + "/lab";
-    std::string out;
-    if (shell(kLab + " up 3 " + g_lab_dir, &out) != 0) {
-      g_problem = "real/lab/lab up 3 failed (see docs/lab.md for the packages it needs):\n" + out;
-    }
-  }
-  static void TearDownTestSuite() {
-    if (g_lab_dir.empty()) return;
-    std::string out;
-    shell(kLab + " down " + g_lab_dir, &out);
-    std::error_code error;
-    fs::remove_all(g_root, error);
-  }
-  void SetUp() override {
-    ASSERT_TRUE(g_problem.empty()) << g_problem;
-    // revive hosts an earlier test crashed
-    std::string out;
-    ASSERT_EQ(shell(kLab + " up 3 " + g_lab_dir, &out), 0) << out;
-    ASSERT_TRUE(lab_inventory().empty()) << "the lab is not clean:" << joined(lab_inventory());
-  }
-};
 
 TEST_F(RealLab, TestFailoverBootsReplicasInTheBubbleAndLeavesProductionAlone) {
   const LabRun run = run_scenario("test-failover.json", "test-failover");

@@ -67,5 +67,6 @@ int main(int argc, char** argv) {
   }
   std::ofstream(options.out_dir + "/outcome.json")
       << outcome_to_json(*result.outcome).dump(2) << "\n";
+  if (result.interrupt_signal != 0) return 128 + result.interrupt_signal;
   return exit_status(*result.outcome);
 }

@@ -1,0 +1,128 @@
+// Faults on real hosts: crashing a lab host (every process of it SIGKILLed), destroying VMs,
+// marking links down, repairs, the ransomware corruption and hosts found lost.
+#include "real/libvirt_run.hpp"
+
+namespace firedrill::libvirt_run {
+
+std::string read_first_line(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// SIGKILLs every process of a lab host at once (what `real/lab/lab crash` does): those in
+// its private mount namespace and the QEMU processes of its pidfiles.
+std::vector<int> crash_lab_host(const std::string& lab_dir) {
+  std::set<int> pids;
+  const std::string ns = read_first_line(fs::path(lab_dir) / "mntns");
+  char own[64] = {};
+  const ssize_t own_length = readlink("/proc/self/ns/mnt", own, sizeof own - 1);
+  const std::string own_ns = own_length > 0 ? std::string(own, own_length) : "";
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::path(lab_dir) / "run" / "qemu", error)) {
+    if (entry.path().extension() != ".pid") continue;
+    const std::string pid = read_first_line(entry.path());
+    if (!pid.empty() && read_first_line("/proc/" + pid + "/comm").find("qemu") == 0) {
+      pids.insert(std::stoi(pid));
+    }
+  }
+  if (!ns.empty() && ns != own_ns) {
+    for (const auto& entry : fs::directory_iterator("/proc", error)) {
+      const std::string name = entry.path().filename();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      char link[64] = {};
+      const ssize_t n = readlink((entry.path() / "ns" / "mnt").c_str(), link, sizeof link - 1);
+      if (n > 0 && std::string(link, n) == ns) pids.insert(std::stoi(name));
+    }
+  }
+  for (int pid : pids) kill(pid, SIGKILL);
+  return {pids.begin(), pids.end()};
+}
+
+void LibvirtRun::inject(const InjectFailure& command) {
+  std::vector<std::string> crash;
+  if (command.kind == "host") crash.push_back(command.target);
+  if (command.kind == "site") {
+    for (const auto& [name, h] : hosts_) {
+      if (h->site == command.target) crash.push_back(name);
+    }
+  }
+  for (const std::string& name : crash) {
+    HostState* h = host(name);
+    if (!h) continue;
+    h->injected = true;
+    h->up = false;
+    if (!h->lab_dir.empty()) {
+      const auto pids = crash_lab_host(h->lab_dir);
+      log("crashed lab host " + name + " (" + std::to_string(pids.size()) + " processes killed)");
+    } else {
+      note("host " + name +
+           " is not a lab host: its plan VMs were destroyed instead of "
+           "crashing the host");
+      for (const Vm& vm : scenario_.plan.vms) {
+        if (virt::Domain domain = h->conn->domain(vm.name)) virDomainDestroy(domain.get());
+      }
+    }
+  }
+  if (command.kind == "vm") {
+    std::string where;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      where = vm_host_.count(command.target) ? vm_host_.at(command.target) : "";
+    }
+    HostState* h = host(where);
+    if (h && h->up) {
+      if (virt::Domain domain = h->conn->domain(command.target)) virDomainDestroy(domain.get());
+    }
+  }
+  if (command.kind == "datastore") {
+    for (const Vm& vm : scenario_.plan.vms) {
+      bool on_it = vm.datastore == command.target;
+      for (const Cluster& cluster : scenario_.plan.clusters) {
+        const bool member =
+            std::find(cluster.hosts.begin(), cluster.hosts.end(), vm.host) != cluster.hosts.end();
+        on_it = on_it || (vm.datastore.empty() && member && cluster.datastore == command.target);
+      }
+      HostState* h = host(vm.host);
+      if (on_it && h && h->up) {
+        if (virt::Domain domain = h->conn->domain(vm.name)) virDomainDestroy(domain.get());
+      }
+    }
+  }
+  if (command.kind == "link") {
+    std::lock_guard<std::mutex> lock(mutex_);
+    links_down_.insert(command.target);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  evidence_events_.push_back({{"t", now()}, {"inject", command.kind}, {"target", command.target}});
+}
+
+void LibvirtRun::repair(const Repair& command) {
+  if (command.kind == "link") {
+    std::lock_guard<std::mutex> lock(mutex_);
+    links_down_.erase(command.target);
+    return;
+  }
+  note("repair of " + command.kind + " " + command.target +
+       " is not carried out on real hosts (restart it yourself, e.g. real/lab/lab up)");
+}
+
+void LibvirtRun::corrupt(const CorruptData& command) {
+  ConsoleWatcher* watcher = console(command.host, command.vm);
+  if (!watcher || !watcher->send("CORRUPT")) {
+    note("could not reach the console of " + command.vm + " on " + command.host +
+         " to start the corruption");
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  evidence_events_.push_back({{"t", now()}, {"corrupt", command.vm}, {"host", command.host}});
+}
+
+void LibvirtRun::host_lost(const std::string& name) {
+  post(HostLost{name});
+  std::lock_guard<std::mutex> lock(mutex_);
+  evidence_events_.push_back({{"t", now()}, {"host_lost", name}});
+}
+
+}  // namespace firedrill::libvirt_run

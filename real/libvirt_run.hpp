@@ -1,0 +1,173 @@
+// The libvirt backend's private header: the state of one run and the class that carries
+// out the engine's commands, shared by the files of real/ that implement it:
+//   libvirt_driver.cpp       the run loop (run, execute, finish) and small bookkeeping
+//   libvirt_setup.cpp        connecting hosts, provisioning and checking sources, seeding
+//   libvirt_replication.cpp  one replication cycle (snapshot, stream, commit)
+//   libvirt_instances.cpp    restore, boot, shutdown, power-off and deletion of instances
+//   libvirt_faults.cpp       injected failures, repairs, corruption, lost hosts
+//   libvirt_evidence.cpp     libvirt.json and the production-at-end heartbeats
+// Not part of the product's interface: real/libvirt_driver.hpp is.
+#pragma once
+
+#include "real/libvirt_driver.hpp"
+
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "engine/commands.hpp"
+#include "engine/drive.hpp"
+#include "engine/engine.hpp"
+#include "real/console.hpp"
+#include "real/guest_xml.hpp"
+#include "real/journal.hpp"
+#include "real/virt.hpp"
+
+namespace firedrill::libvirt_run {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr double kReadyTimeoutFloor_s = 90.0;  // a lab guest is ready in ~3-6 s under TCG
+constexpr double kShutdownTimeoutFloor_s = 10.0;
+// How long the end of a run waits for every production copy's next heartbeat (one every
+// ten records: about 1-2 s, several seconds on a loaded machine).
+constexpr double kAliveAtEndTimeout_s = 15.0;
+constexpr long kMinMemoryKiB = 96 * 1024;  // the cloud kernel needs about this much
+constexpr double kMaxLabDisk_B = 256.0 * 1024 * 1024;
+// The longest the run's thread waits before it looks at operator signals again.
+constexpr double kWaitSlice_s = 0.2;
+
+// Milliseconds as an integer string (volume names, point keys).
+std::string ms_text(double seconds);
+// The lab layout behind a URI "qemu:///system?socket=DIR/labN/sock/libvirt-sock": DIR/labN,
+// or "" when the URI is not a lab host's.
+std::string lab_dir_of(const std::string& uri);
+// Directory of the cached lab guest (vmlinuz, initrd.img), or "" when there is none.
+std::string find_guest_dir(const std::string& given);
+std::string hex_id();
+std::string tap_name(const std::string& host, const std::string& instance);
+// SIGKILLs every process of a lab host at once; returns their pids.
+std::vector<int> crash_lab_host(const std::string& lab_dir);
+
+struct HostState {
+  std::string name;
+  std::string site;
+  std::string uri;
+  std::string lab_dir;
+  std::unique_ptr<virt::Connection> conn;
+  std::atomic<bool> up{false};
+  std::atomic<bool> injected{false};
+};
+
+class LibvirtRun : public Backend {
+ public:
+  LibvirtRun(const Scenario& scenario, const RealRunOptions& options)
+      : scenario_(scenario), options_(options), journal_(options.out_dir) {}
+  RealRunResult run();
+
+  // engine/drive.hpp's Backend: drive() calls these from the run's thread.
+  void execute(const std::vector<Command>& commands, double now_s) override;
+  void start_clock() override;
+  WaitResult wait(std::optional<double> deadline_s) override;
+
+ private:
+  // ---- setup (libvirt_setup.cpp)
+  bool connect_hosts(RealRunResult& result);
+  bool prepare_sources(RealRunResult& result);
+  bool provision_source(const Vm& vm, HostState& host, std::string& error);
+  bool seed(const std::vector<Command>& commands, RealRunResult& result);
+  // ---- the loop and bookkeeping (libvirt_driver.cpp)
+  double now() const;
+  void post(DriverEvent event);
+  void spawn(std::function<void()> work);
+  void carry_out(const std::vector<Command>& commands);  // after the clock started
+  void log(const std::string& line);
+  void note(const std::string& line);
+  // ---- replication (libvirt_replication.cpp)
+  bool replicate(const std::string& vm, const std::string& instance, const std::string& source,
+                 const std::string& target, double as_of_s, ActivityId id, std::string& detail);
+  // ---- instances (libvirt_instances.cpp)
+  bool restore(const StartRestore& command, std::string& detail);
+  bool restore_home(const StartRestore& command, HostState& home, virStorageVolPtr point,
+                    virDomainPtr domain, std::string& detail);
+  BootEnded boot(const StartBoot& command);
+  ShutdownEnded shutdown(const StartShutdown& command);
+  void power_off(const std::string& host, const std::string& instance);
+  void delete_instance(const DeleteInstance& command);
+  // ---- faults (libvirt_faults.cpp)
+  void inject(const InjectFailure& command);
+  void repair(const Repair& command);
+  void corrupt(const CorruptData& command);
+  void host_lost(const std::string& host);
+  // ---- bookkeeping (libvirt_driver.cpp)
+  HostState* host(const std::string& name);
+  bool may_touch(const std::string& host, const std::string& domain) const;
+  std::string point_key(const std::string& vm, const std::string& host, double as_of_s) const;
+  std::string link_down_between(const std::string& a, const std::string& b) const;
+  bool cancelled(ActivityId id) const;
+  std::mutex& domain_lock(const std::string& host, const std::string& domain);
+  ConsoleWatcher* watch(HostState& host, virDomainPtr domain, const std::string& instance,
+                        std::string& error);
+  ConsoleWatcher* console(const std::string& host, const std::string& instance) const;
+  void finish(RealRunResult& result);
+  // ---- evidence (libvirt_evidence.cpp)
+  void record_production_at_end();
+  void write_evidence(const RealRunResult& result);
+
+  // Written during setup, before any worker thread runs, then only read: no lock. A
+  // HostState's `up` and `injected` are atomics and its connection is thread-safe.
+  Scenario scenario_;
+  RealRunOptions options_;
+  Journal journal_;  // appends are serialised inside it
+  std::string run_id_ = hex_id();
+  std::map<std::string, std::unique_ptr<HostState>> hosts_;
+  SkewTable skews_;  // its own lock
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::atomic<double> epoch0_{epoch_now()};
+  std::atomic<bool> finishing_{false};
+  bool clock_started_ = false;  // the run's thread only
+
+  // mutex_ guards everything below. Hold it only for bookkeeping: never across a libvirt
+  // call, a console stop or a join, which can take as long as a host takes to answer.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<DriverEvent, double>> queue_;
+  std::set<ActivityId> cancelled_;
+  std::vector<std::thread> workers_;
+  std::map<std::string, std::string> points_;              // point_key -> volume name
+  std::map<std::string, virt::DomainFacts> templates_;     // vm -> captured definition
+  std::set<std::pair<std::string, std::string>> created_;  // (host, domain) this run made
+  std::set<std::pair<std::string, std::string>> test_instances_;
+  std::map<std::pair<std::string, std::string>, std::string> instance_volume_;
+  std::map<std::string, std::string> vm_host_;  // vm -> host its production copy runs on
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<ConsoleWatcher>> consoles_;
+  std::vector<std::unique_ptr<ConsoleWatcher>> retired_consoles_;  // replaced, kept alive
+  std::set<std::string> links_down_;
+  // One lock per (host, domain): a replication cycle (snapshot .. commit) and a shutdown of
+  // the same domain never overlap, nor do two cycles of it.
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<std::mutex>> domain_locks_;
+  json evidence_boots_ = json::array();
+  json evidence_transfers_ = json::array();
+  json evidence_events_ = json::array();
+  json evidence_production_ = json::object();
+  std::vector<std::string> notes_;
+};
+
+}  // namespace firedrill::libvirt_run

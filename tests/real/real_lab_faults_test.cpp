@@ -1,0 +1,126 @@
+// Faults during drills on the lab (SPEC 9, label `real`): a DR host whose daemon freezes or
+// that crashes while the replicas boot, an operator's SIGTERM mid-drill, and a SIGKILL of
+// firedrill while a test failover cleans up. Each test checks that the run ends within its
+// bound, reports what happened with a reason, and leaves nothing behind (after `firedrill
+// cleanup` where the run could not undo it itself).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lab_fixture.hpp"
+
+namespace {
+
+using namespace lab;
+
+const std::vector<std::string> kVms = {"ad", "db", "app", "web"};
+
+// scenarios/lab/lab.plan.json's recovery.host_timeout, and the longest the test failover
+// scenario may take once a host is gone: its duration, a host timeout for the connection to
+// notice, one for the end's cleanup to give up on the host, and setup (provisioning and
+// seeding, about a minute on a loaded machine).
+constexpr double kHostTimeout_s = 20.0;
+constexpr double kTestFailoverBound_s = 130.0 + 2 * kHostTimeout_s + 120.0;
+
+bool is_test_copy_created(const std::string& line) {
+  return line.find("\"created\"") != std::string::npos &&
+         line.find("\"domain\"") != std::string::npos && line.find("-test\"") != std::string::npos;
+}
+
+bool is_test_copy_removed(const std::string& line) {
+  return line.find("\"removed\"") != std::string::npos &&
+         line.find("\"domain\"") != std::string::npos && line.find("-test\"") != std::string::npos;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// A test failover whose DR host (lab3) is hit by `fault` as soon as the first test copy is
+// defined there: the run must end within its bound, every VM's test copy is failed or lost
+// with a reason, and the sources are untouched.
+void check_dr_host_fault(const std::string& name, const std::function<void()>& fault) {
+  const fs::path out = fs::path(g_root) / name;
+  const auto started = std::chrono::steady_clock::now();
+  const pid_t child = start_run("test-failover.json", out);
+  ASSERT_GT(child, 0);
+  const bool mid_failover = wait_for_journal(out, is_test_copy_created, 300);
+  if (mid_failover) fault();
+  const int status = wait_child(child, kTestFailoverBound_s + 60);
+  const double wall_s = seconds_since(started);
+  std::printf("[ lab run  ] %s: %.1f s wall clock, exit %d\n", name.c_str(), wall_s, status);
+  ASSERT_TRUE(mid_failover) << "the run never reached the test failover";
+  std::string log;
+  shell("tail -n 40 " + out.string() + ".log", &log);
+  ASSERT_TRUE(status == 0 || status == 1) << "exit " << status << "\n" << log;
+  EXPECT_LE(wall_s, kTestFailoverBound_s);
+  const json outcome = read_json(out / "outcome.json");
+  ASSERT_TRUE(outcome.is_object());
+  for (const auto& vm : outcome["vms"]) {
+    EXPECT_NE(vm["outcome"], "recovered") << vm.dump();
+    EXPECT_FALSE(vm["reason"].get<std::string>().empty()) << vm.dump();
+  }
+}
+
+TEST_F(RealLab, FrozenDaemonOfTheDrHostIsLostAfterTheHostTimeoutAndTheRunEnds) {
+  const pid_t daemon = daemon_pid(3);
+  ASSERT_GT(daemon, 0) << "no libvirtd for lab3";
+  check_dr_host_fault("frozen", [daemon] { kill(daemon, SIGSTOP); });
+  // Thawed, the host answers again and cleanup removes what the run could not.
+  kill(daemon, SIGCONT);
+  std::string out;
+  EXPECT_EQ(shell(kCli + " cleanup " + (fs::path(g_root) / "frozen").string(), &out), 0) << out;
+  EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
+}
+
+TEST_F(RealLab, DrHostCrashWhileTheReplicasBootFailsTheTestCopiesAndTheRunEnds) {
+  check_dr_host_fault("dr-crash", [] { shell(kLab + " crash " + g_lab_dir + " lab3"); });
+  std::string out;
+  ASSERT_EQ(shell(kLab + " up 3 " + g_lab_dir, &out), 0) << out;
+  EXPECT_EQ(shell(kCli + " cleanup " + (fs::path(g_root) / "dr-crash").string(), &out), 0) << out;
+  EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
+}
+
+TEST_F(RealLab, SigtermMidDrillUndoesTheDrillAndReportsItInterrupted) {
+  const fs::path out = fs::path(g_root) / "sigterm";
+  const pid_t child = start_run("test-failover.json", out);
+  ASSERT_GT(child, 0);
+  const bool mid_failover = wait_for_journal(out, is_test_copy_created, 300);
+  const auto signalled = std::chrono::steady_clock::now();
+  kill(child, SIGTERM);
+  const int status = wait_child(child, 180);
+  std::printf("[ lab run  ] sigterm: ended %.1f s after the signal, exit %d\n",
+              seconds_since(signalled), status);
+  ASSERT_TRUE(mid_failover) << "the run never reached the test failover";
+  EXPECT_EQ(status, 143);
+  const json outcome = read_json(out / "outcome.json");
+  ASSERT_TRUE(outcome.is_object()) << "no results so far were written";
+  EXPECT_EQ(outcome["ended"], "interrupted");
+  // Undone by the run itself, as at a normal end: nothing on the hosts, nothing left in the
+  // journal for cleanup.
+  EXPECT_TRUE(lab_inventory().empty()) << "left after SIGTERM:" << joined(lab_inventory());
+  std::string output;
+  EXPECT_EQ(shell(kCli + " cleanup " + out.string(), &output), 0) << output;
+  EXPECT_NE(output.find("nothing to clean up"), std::string::npos) << output;
+}
+
+TEST_F(RealLab, SigkillWhileATestFailoverCleansUpIsUndoneByCleanup) {
+  const fs::path out = fs::path(g_root) / "killed-cleanup";
+  const pid_t child = start_run("test-failover.json", out);
+  ASSERT_GT(child, 0);
+  const bool cleaning_up = wait_for_journal(out, is_test_copy_removed, 400);
+  kill(child, SIGKILL);
+  wait_child(child, 30);
+  ASSERT_TRUE(cleaning_up) << "the run never reached the test failover's clean-up";
+  std::string output;
+  EXPECT_EQ(shell(kCli + " cleanup " + out.string(), &output), 0) << output;
+  EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
+}
+
+}  // namespace
