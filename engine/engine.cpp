@@ -34,15 +34,25 @@ FailoverEngine::FailoverEngine(const Scenario& scenario)
 FailoverEngine::~FailoverEngine() = default;
 FailoverEngine::FailoverEngine(FailoverEngine&&) noexcept = default;
 FailoverEngine& FailoverEngine::operator=(FailoverEngine&&) noexcept = default;
+// Debug builds check the invariants after every call (invariants.cpp).
+#ifdef NDEBUG
+#define FIREDRILL_CHECKED(call) return call
+#else
+#define FIREDRILL_CHECKED(call) \
+  auto commands = call;         \
+  check_invariants();           \
+  return commands
+#endif
 std::vector<Command> FailoverEngine::setup() {
-  return state_->setup();
+  FIREDRILL_CHECKED(state_->setup());
 }
 std::vector<Command> FailoverEngine::advance(double now_s) {
-  return state_->advance(now_s);
+  FIREDRILL_CHECKED(state_->advance(now_s));
 }
 std::vector<Command> FailoverEngine::handle(const DriverEvent& event, double now_s) {
-  return state_->handle(event, now_s);
+  FIREDRILL_CHECKED(state_->handle(event, now_s));
 }
+#undef FIREDRILL_CHECKED
 std::optional<double> FailoverEngine::poll_timeout() const {
   return state_->poll_timeout();
 }

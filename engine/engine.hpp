@@ -46,6 +46,11 @@ class FailoverEngine {
   bool finished() const;
   // Results so far (complete once finished()).
   Outcome outcome() const;
+  // Throws std::logic_error when the engine's bookkeeping is inconsistent: the boot count
+  // against the members booting, each operation's pending members, the memory reserved on
+  // each host against its instances, more than one non-test copy of a VM booting. The
+  // property campaign runs it after every call; debug builds run it inside every call.
+  void check_invariants() const;
 
  private:
   std::unique_ptr<EngineState> state_;

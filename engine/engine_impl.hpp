@@ -24,6 +24,8 @@ class EngineState {
   std::optional<double> poll_timeout() const;
   bool finished() const { return finished_; }
   Outcome outcome() const;  // accounting.cpp
+  // invariants.cpp: "" when the bookkeeping is consistent, else what is wrong.
+  std::string invariant_violation() const;
 
  private:
   friend class FailoverEngine;

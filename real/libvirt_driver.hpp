@@ -2,34 +2,45 @@
 // libvirt hosts (the lab of real/lab/, or qemu+ssh:// hosts), executing the engine's
 // commands with real QEMU guests and reporting how they ended on a monotonic clock.
 //
-// What it does with each command (no policy here; the engine decides):
-//   SeedReplica / StartTransfer  external disk-only snapshot of the running source (or the
+// What it does with each command (no policy here; the engine decides), and the file of
+// real/ that does it:
+//   SeedReplica / StartTransfer  [libvirt_replication.cpp] external disk-only snapshot of the
+//   running source (or the
 //       disk as it is, when the domain is off), the frozen base streamed with
 //       virStorageVolDownload -> virStorageVolUpload into a new volume on the target host
 //       (the recovery point, fdrp-RUN-VM-ASOFms.img), active block commit with pivot,
 //       overlay deleted. A whole-disk copy each cycle (the lab's disks are small).
-//   PrunePoint      deletes that recovery point volume.
-//   StartRestore    clones the point into fdi-RUN-INSTANCE.img and defines the instance from
+//   PrunePoint      [libvirt_driver.cpp] deletes that recovery point volume.
+//   StartRestore    [libvirt_instances.cpp] clones the point into fdi-RUN-INSTANCE.img and defines
+//   the instance from
 //       the source's captured definition: interface on the mapped network, fd.ip (Re-IP)
 //       and fd.name on the kernel command line. A failback instead writes the point over
 //       the disk of the VM's own stopped domain on its home host, keeping its definition.
-//   StartBoot       virDomainCreate, then waits for the guest's own READY console line;
+//   StartBoot       [libvirt_instances.cpp] virDomainCreate, then waits for the guest's own READY
+//   console line;
 //       BootEnded.data_as_of_s = when the newest record on the booted disk was written.
 //       Refuses (ok=false) when a copy named like the VM runs on another reachable host and
 //       the instance is not a test instance (split brain).
-//   StartShutdown   ACPI power button, destroy after a timeout. PowerOff: destroy.
-//   DeleteInstance  destroy, undefine, delete its volume (only objects this run created).
-//   InjectFailure   host/site: SIGKILL the lab host's libvirtd and QEMU processes (only
+//   StartShutdown   [libvirt_instances.cpp] ACPI power button, destroy after a timeout.
+//   PowerOff        [libvirt_instances.cpp] destroy.
+//   DeleteInstance  [libvirt_instances.cpp] destroy, undefine, delete its volume (only objects this
+//   run created). InjectFailure   [libvirt_faults.cpp] host/site: SIGKILL the lab host's libvirtd
+//   and QEMU processes (only
 //       lab hosts; elsewhere the host's plan VMs are destroyed instead and a note says so);
 //       vm: destroy; datastore: destroy the VMs on it; link: transfers between its sites fail.
-//   CorruptData     tells the guest (console line CORRUPT) to start the lab's ransomware.
-// Sources: a plan VM must run on its plan host as a lab-style guest (kernel boot with fd.*
-// on the command line); when no domain of that name exists and the lab guest is cached,
+//   Repair          [libvirt_faults.cpp] link: transfers over it work again; host: a note.
+//   CorruptData     [libvirt_faults.cpp] tells the guest (console line CORRUPT) to start the lab's
+//   ransomware.
+// Setup [libvirt_setup.cpp]: a plan VM must run on its plan host as a lab-style guest (kernel boot
+// with fd.* on the command line); when no domain of that name exists and the lab guest is cached,
 // the run provisions it (and removes it at the end).
 //
 // Every object created is journaled in OUT/journal.jsonl before it is created; at the end
 // of the run they are removed unless `keep`; `firedrill cleanup OUT` removes whatever a
-// killed run left (real/journal.hpp). Evidence: OUT/libvirt.json and OUT/consoles/.
+// killed run left (real/journal.hpp). Evidence [libvirt_evidence.cpp]: OUT/libvirt.json and
+// OUT/consoles/. The loop is engine/drive.hpp's drive() [libvirt_driver.cpp]; every wait in
+// it is bounded (recovery.host_timeout for a host that stops answering, real/virt.hpp), and
+// SIGINT/SIGTERM stop the drill and undo it (real/interrupt.hpp).
 #pragma once
 
 #include <map>

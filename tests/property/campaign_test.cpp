@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 
 #include "engine/drive.hpp"
@@ -88,6 +89,18 @@ class Watcher : public DriveObserver {
     } else if (const auto* d = std::get_if<ShutdownEnded>(&completion.event)) {
       auto it = shutdowns_.find(d->id);
       if (it != shutdowns_.end()) up_[it->second.first].erase(it->second.second);
+    }
+  }
+
+  // The engine's own invariants (engine.hpp check_invariants) after every call.
+  void after_step(const FailoverEngine& engine, double now_s) override {
+    try {
+      engine.check_invariants();
+    } catch (const std::logic_error& error) {
+      if (problems.empty() || problems.back() != error.what()) {
+        problems.push_back(error.what() + std::string(" (after the call at t=") +
+                           std::to_string(now_s) + ")");
+      }
     }
   }
 

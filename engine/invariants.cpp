@@ -1,0 +1,90 @@
+// The engine's invariants (FailoverEngine::check_invariants): bookkeeping that several
+// transitions keep in step, checked from outside after every engine call by the property
+// campaign's observer (tests/property) and by debug builds at the end of every call. A
+// violation is a defect of the engine, never an input problem.
+#include <cmath>
+#include <stdexcept>
+
+#include "engine/engine.hpp"
+#include "engine/engine_impl.hpp"
+
+namespace firedrill {
+
+namespace {
+
+bool is_open(Member::Stage stage) {
+  return stage != Member::Stage::ready && stage != Member::Stage::failed;
+}
+
+// Memory in bytes, summed and subtracted in floating point as VMs come and go: a byte of
+// slack (plus rounding on very large totals) is far below any VM's size.
+bool close(double a, double b) {
+  return std::abs(a - b) <= 1.0 + 1e-12 * std::max(std::abs(a), std::abs(b));
+}
+
+}  // namespace
+
+std::string EngineState::invariant_violation() const {
+  // Boots in progress: the boot cap counts exactly the members booting.
+  int booting = 0;
+  for (const Operation& op : operations_) {
+    int open = 0;
+    int open_by_priority[6] = {0, 0, 0, 0, 0, 0};
+    for (const Member& member : op.members) {
+      if (member.stage == Member::Stage::booting) ++booting;
+      if (is_open(member.stage)) {
+        ++open;
+        ++open_by_priority[vms_[member.vm].vm->priority];
+      }
+    }
+    // Pending members: those neither ready nor failed, in total and by priority group.
+    if (open != op.pending) {
+      return "an operation counts " + std::to_string(op.pending) + " pending members but " +
+             std::to_string(open) + " are neither ready nor failed";
+    }
+    for (int p = 0; p < 6; ++p) {
+      if (open_by_priority[p] != op.pending_by_priority[p]) {
+        return "an operation counts " + std::to_string(op.pending_by_priority[p]) +
+               " pending members of priority " + std::to_string(p) + " but has " +
+               std::to_string(open_by_priority[p]);
+      }
+    }
+  }
+  if (booting != booting_count_) {
+    return "the boot count is " + std::to_string(booting_count_) + " but " +
+           std::to_string(booting) + " members are booting";
+  }
+  // Memory reserved on each host: exactly its instances' (a host that failed holds none).
+  std::vector<double> memory_B(hosts_.size(), 0.0);
+  for (const VmState& vm : vms_) {
+    for (const InstanceState& instance : vm.instances) memory_B[instance.host] += vm.vm->memory_B;
+  }
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    if (!close(memory_B[h], hosts_[h].memory_used_B)) {
+      return "host " + hosts_[h].host->name + " has " + std::to_string(hosts_[h].memory_used_B) +
+             " B reserved but its instances need " + std::to_string(memory_B[h]) + " B";
+    }
+  }
+  // No split brain: at most one non-test copy of a VM boots or runs as a member at a time.
+  std::vector<int> copies(vms_.size(), 0);
+  for (std::size_t o = 0; o < operations_.size(); ++o) {
+    if (traits(static_cast<int>(o)).test_copies || operations_[o].finished) continue;
+    for (const Member& member : operations_[o].members) {
+      if (member.stage == Member::Stage::booting) ++copies[member.vm];
+    }
+  }
+  for (std::size_t v = 0; v < vms_.size(); ++v) {
+    if (copies[v] > 1)
+      return vms_[v].vm->name + " has " + std::to_string(copies[v]) + " copies booting";
+  }
+  return "";
+}
+
+void FailoverEngine::check_invariants() const {
+  if (const std::string why = state_->invariant_violation(); !why.empty()) {
+    throw std::logic_error("engine invariant violated at t=" + std::to_string(state_->now_s_) +
+                           ": " + why);
+  }
+}
+
+}  // namespace firedrill
