@@ -81,6 +81,7 @@ class LibvirtRun : public Backend {
   LibvirtRun(const Scenario& scenario, const RealRunOptions& options)
       : scenario_(scenario), options_(options), journal_(options.out_dir) {}
   RealRunResult run();
+  int abandoned_workers() const { return abandoned_workers_; }
 
   // engine/drive.hpp's Backend: drive() calls these from the run's thread.
   void execute(const std::vector<Command>& commands, double now_s) override;
@@ -151,7 +152,9 @@ class LibvirtRun : public Backend {
   std::deque<std::pair<DriverEvent, double>> queue_;
   std::set<ActivityId> cancelled_;
   std::vector<std::thread> workers_;
-  std::map<std::string, std::string> points_;              // point_key -> volume name
+  int workers_running_ = 0;                    // spawned and not yet returned
+  int abandoned_workers_ = 0;                  // detached at the end, stuck on a host (finish)
+  std::map<std::string, std::string> points_;  // point_key -> volume name
   std::map<std::string, virt::DomainFacts> templates_;     // vm -> captured definition
   std::set<std::pair<std::string, std::string>> created_;  // (host, domain) this run made
   std::set<std::pair<std::string, std::string>> test_instances_;

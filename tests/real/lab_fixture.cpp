@@ -45,13 +45,14 @@ void start_watchdog() {
     for (int fd = 3; fd < 4096; ++fd) {
       if (fd != fds[0]) close(fd);
     }
+    fcntl(fds[0], F_SETFD, 0);  // the shell below keeps it (as fd 3)
     setsid();
-    char byte = 0;
-    ssize_t got;
-    while ((got = read(fds[0], &byte, 1)) > 0 && byte != 'q') {
-    }
-    if (got > 0) _exit(0);  // 'q': the suite tore its lab down itself
-    const std::string command = kLab + " down " + shell_quoted(g_lab_dir) + "; rm -rf " + shell_quoted(g_root);
+    // A shell of its own, so that nothing aimed at the suite by name (pkill) hits it. It
+    // reads until the pipe closes: "q" means the suite tore its lab down itself.
+    dup2(fds[0], 3);
+    const std::string command = "x=$(cat <&3); [ \"$x\" = q ] || { " + kLab + " down " +
+                                shell_quoted(g_lab_dir) + "; rm -rf " + shell_quoted(g_root) +
+                                "; }";
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
