@@ -2,23 +2,28 @@
 # firedrill's developer entry point. On a fresh Debian 12 machine:
 #   ./dev.sh demo       install what is missing, build, run the site-outage scenario
 #   ./dev.sh test       install what is missing (the real-host lab too), build, run every test
+#                       but the package's
 #   ./dev.sh sanitize   the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   ./dev.sh build      install the build dependencies and build only
-#   ./dev.sh release    build the product (no tests) as a user would: Release, zero warnings
+#   ./dev.sh release    build the Debian package (Release, zero warnings) into build-release/,
+#                       then lint, install, run and remove it (the package test)
 # Dependencies come from Debian packages only (apt-get), as root, through sudo, or -- when
 # neither works -- the exact apt-get line is printed for you to run.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# python3 writes the man pages and bash completion from --help (app/help_docs.py).
 BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev nlohmann-json3-dev
-                libboost-program-options-dev libgtest-dev libsqlite3-dev)
+                libboost-program-options-dev libgtest-dev libsqlite3-dev python3)
 # The real-host lab (real/lab/lab), the guest agent tests (a host-side qemu-ga), the HTML
 # rendering test, the fuzz target and the sweeps on a scheduler (tests/cluster: Slurm on
 # one machine, GNU parallel).
 TEST_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
                iptables dnsmasq-base busybox-static linux-image-cloud-amd64 cpio iproute2 kmod
-               chromium fonts-dejavu-core python3 clang libclang-rt-14-dev qemu-guest-agent
+               chromium fonts-dejavu-core clang libclang-rt-14-dev qemu-guest-agent
                slurm-wlm munge parallel)
+# Building the Debian package (debian/) and its test (tests/package: lintian, man -w).
+PACKAGE_PACKAGES=(build-essential debhelper dpkg-dev fakeroot lintian man-db)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -76,25 +81,32 @@ case "${1:-}" in
     build build
     ;;
   release)
-    # -O3 finds warnings -O2 does not (GCC bug 105329's -Wrestrict was one); the product
-    # targets only, which keeps this CI step to a few minutes.
-    install_packages "${BUILD_PACKAGES[@]}"
-    build build-release -DCMAKE_BUILD_TYPE=Release -DFIREDRILL_TESTS=OFF
+    # The package is the Release build CI makes (-O3 finds warnings -O2 does not: GCC bug
+    # 105329's -Wrestrict was one), product targets only, so this step costs one build.
+    # Its test is configured on its own (cmake -S tests/package) and tests that .deb.
+    install_packages "${BUILD_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
+    FIREDRILL_WERROR=1 debian/build-deb build-release
+    cmake -S tests/package -B build-release/test \
+          -DFIREDRILL_DEB="$(ls "$PWD"/build-release/firedrill_*.deb)" >/dev/null
+    run_tests build-release/test
     ;;
   test)
     install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     build build
-    run_tests build
+    # The package test (label package) would build the whole product again: release runs it.
+    run_tests build -LE package
     ;;
   sanitize)
     install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-    build build-sanitize -DFIREDRILL_SANITIZE=ON
+    # No man pages: they would run the sanitized binary at build time for nothing tested here.
+    build build-sanitize -DFIREDRILL_SANITIZE=ON -DFIREDRILL_DOCS=OFF
     # The lab suite (label real) drives real QEMU guests and the cluster suite (label
-    # cluster) real Slurm daemons; each runs once, in `test`.
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-sanitize -LE 'real|cluster'
+    # cluster) real Slurm daemons; each runs once, in `test`. The package's runs in release.
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      run_tests build-sanitize -LE 'real|cluster|package'
     ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
