@@ -85,7 +85,8 @@ case "${1:-}" in
     # 105329's -Wrestrict was one), product targets only, so this step costs one build.
     # Its test is configured on its own (cmake -S tests/package) and tests that .deb.
     install_packages "${BUILD_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
-    FIREDRILL_WERROR=1 debian/build-deb build-release
+    # terse: the compiler's commands are not echoed (its warnings and errors still are).
+    FIREDRILL_WERROR=1 DEB_BUILD_OPTIONS="terse ${DEB_BUILD_OPTIONS:-}" debian/build-deb build-release
     cmake -S tests/package -B build-release/test \
           -DFIREDRILL_DEB="$(ls "$PWD"/build-release/firedrill_*.deb)" >/dev/null
     run_tests build-release/test
