@@ -20,13 +20,15 @@ import subprocess
 import sys
 import time
 
-# "  -b [ --backend ] arg (=sim)    description" or "  --seed arg    description".
+# "  -b [ --backend ] arg (=sim)    description", "  --seed arg    description", or an
+# optional value: "  --progress [=arg(=text)]    description".
 OPTION_LINE = re.compile(r"^  (?:-(?P<short>\w) \[ --(?P<long>[\w-]+) \]|--(?P<long_only>[\w-]+))"
-                         r"(?P<arg> arg)?(?: \(=(?P<default>[^)]*)\))?(?: +(?P<text>.*))?$")
+                         r"(?P<arg> arg)?(?: \[=arg\(=(?P<implicit>[^)]*)\)\])?"
+                         r"(?: \(=(?P<default>[^)]*)\))?(?: +(?P<text>.*))?$")
 # Boost continues a description on lines indented to its description column.
 CONTINUATION = re.compile(r"^ {3,}(?P<text>\S.*)$")
 # "--out DIR" or "--backend sim|libvirt" in a Usage line names an option's value.
-USAGE_VALUE = re.compile(r"--(?P<long>[\w-]+)[ =](?P<value>[A-Za-z0-9_|=.,/<>-]+)")
+USAGE_VALUE = re.compile(r"--(?P<long>[\w-]+)(?:\[=| |=)(?P<value>[A-Za-z0-9_|=.,/<>-]+)")
 CHOICES = re.compile(r"^[a-z]+(\|[a-z]+)+$")
 
 
@@ -52,16 +54,24 @@ def split_head_and_options(text):
     return lines, []
 
 
+def description_column(table):
+    """Boost starts every description (and its continuation lines) at one column."""
+    starts = [len(line) - len(line.lstrip()) for line in table if CONTINUATION.match(line)]
+    starts += [m.start("text") for m in map(OPTION_LINE.match, table) if m and m["text"]]
+    return max(set(starts), key=starts.count) if starts else None
+
+
 def parse_options(table, where):
     options = []
+    column = description_column(table)
     for line in table:
         if not line.strip():
             continue
         match = OPTION_LINE.match(line)
-        if match:
+        if match and (not match["text"] or match.start("text") == column):
             options.append({"short": match["short"], "long": match["long"] or match["long_only"],
-                            "arg": bool(match["arg"]), "default": match["default"],
-                            "text": (match["text"] or "").strip()})
+                            "arg": bool(match["arg"]), "implicit": match["implicit"],
+                            "default": match["default"], "text": (match["text"] or "").strip()})
             continue
         match = CONTINUATION.match(line)
         if match and options:
@@ -106,7 +116,8 @@ def parse_command(firedrill, name, main_synopsis):
         for match in USAGE_VALUE.finditer(line):
             values.setdefault(match["long"], match["value"])
     for option in options:
-        option["value"] = values.get(option["long"], "ARG") if option["arg"] else None
+        takes_value = option["arg"] or option["implicit"] is not None
+        option["value"] = values.get(option["long"], "ARG") if takes_value else None
     return {"name": name, "synopsis": synopsis, "paragraphs": paragraphs, "options": options}
 
 
@@ -191,9 +202,13 @@ def description_sections(paragraphs):
 def option_entry(option):
     names = f"\\fB\\-{option['short']}\\fR, " if option["short"] else ""
     names += f"\\fB\\-\\-{roff(option['long'])}\\fR"
-    if option["value"]:
+    if option["implicit"] is not None:
+        names += f"[=\\fI{roff(option['value'])}\\fR]"
+    elif option["value"]:
         names += f" \\fI{roff(option['value'])}\\fR"
     text = option["text"]
+    if option["implicit"] is not None:
+        text += f" (given without a value: {option['implicit']})"
     if option["default"] is not None:
         text += f" (default: {option['default']})"
     return [".TP", names, roff(text)]
@@ -233,6 +248,8 @@ def completion_script(main, commands):
            "# `firedrill COMMAND --help` by app/help_docs.py: do not edit, change the help text.",
            "_firedrill() {",
            '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
+           '  # bash splits "--out=DIR" at "=": the option is the word before it.',
+           '  [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 3 ] && prev="${COMP_WORDS[COMP_CWORD-2]}"',
            '  if [ "$COMP_CWORD" -eq 1 ]; then',
            f'    mapfile -t COMPREPLY < <(compgen -W "{" ".join(main["commands"] + main["options"])}"'
            ' -- "$cur")',
@@ -242,6 +259,7 @@ def completion_script(main, commands):
            '  case "${COMP_WORDS[1]}" in']
     for command in commands:
         names = [n for o in command["options"] for n in option_names(o)]
+        # An optional value (--progress[=FORMAT]) is only ever given after "=".
         valued = [n for o in command["options"] if o["arg"] for n in option_names(o)]
         out += [f"    {command['name']})",
                 f"      options='{' '.join(names)}'",
