@@ -161,6 +161,8 @@ const ObjectTable<Link>& link_table() {
           {"between", true, read_between},
           field_of("bandwidth", true, &Link::bandwidth_Bps, as_rate(Sign::positive)),
           field_of("latency", false, &Link::latency_s, as_duration(Sign::non_negative)),
+          field_of("max_concurrent_transfers", false, &Link::max_concurrent_transfers,
+                   as_count("must be at least 1 (leave it out for no limit), got ")),
       }};
   return table;
 }

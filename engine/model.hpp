@@ -38,6 +38,9 @@ struct Link {
   std::string between[2];  // two site names
   double bandwidth_Bps = 0.0;
   double latency_s = 0.0;
+  // At most this many transfers on the link at once, both directions together; the others
+  // wait in the order they were started (SPEC section 8). 0: no limit.
+  int max_concurrent_transfers = 0;
 };
 
 struct Network {

@@ -62,6 +62,10 @@ void check_links(PlanContext& context) {
       context.error(context.at("links", l) + ".bandwidth", "must be greater than zero");
     if (link.latency_s < 0)
       context.error(context.at("links", l) + ".latency", "must not be negative");
+    if (link.max_concurrent_transfers < 0) {
+      context.error(context.at("links", l) + ".max_concurrent_transfers",
+                    "must be at least 1 (leave it out for no limit)");
+    }
   }
 }
 

@@ -135,6 +135,7 @@ TEST(Loader, AppliesTheDocumentedDefaults) {
   EXPECT_EQ(r.operator_delay, DurationSpec::fixed_at(0));
   EXPECT_TRUE(r.power_off_source);
   EXPECT_EQ(r.max_concurrent_boots, 0);
+  EXPECT_EQ(s.plan.links[0].max_concurrent_transfers, 0) << "no limit unless given";
   EXPECT_EQ(s.plan.replication[0].retention.points, 24);
   EXPECT_EQ(s.plan.sites[0].hosts[0].speed_flops, 1e9);
 }

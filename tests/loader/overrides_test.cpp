@@ -57,6 +57,13 @@ TEST(Overrides, CanSetAnOptionalFieldThatIsAbsent) {
   EXPECT_EQ(loaded.value().scenario.plan.vms[1].objectives.rto_s, 600.0);
 }
 
+TEST(Overrides, SetALinksTransferLimit) {
+  const Result<Loaded> loaded =
+      load_with(valid_scenario(), {"links.wan.max_concurrent_transfers=64"});
+  ASSERT_TRUE(loaded.ok()) << first_error(loaded);
+  EXPECT_EQ(loaded.value().scenario.plan.links[0].max_concurrent_transfers, 64);
+}
+
 TEST(Overrides, WorkOnAPlanInItsOwnFile) {
   TempDir dir;
   dir.write("p.plan.json", valid_plan().dump());
