@@ -173,8 +173,11 @@ std::string topology_svg(const Plan& plan) {
     const double y = links_top + 22.0 * static_cast<double>(i);
     const double x1 = std::min(a->second.first, b->second.first);
     const double x2 = std::max(a->second.first, b->second.first);
-    const std::string label = "link " + link.name + ": " + human_rate(link.bandwidth_Bps) + ", " +
-                              human_duration(link.latency_s) + " latency";
+    std::string label = "link " + link.name + ": " + human_rate(link.bandwidth_Bps) + ", " +
+                        human_duration(link.latency_s) + " latency";
+    if (link.max_concurrent_transfers > 0) {
+      label += ", at most " + std::to_string(link.max_concurrent_transfers) + " transfers at once";
+    }
     svg.line(x1, y, x2, y, "link", label);
     svg.circle(x1, y, 3, "link-end");
     svg.circle(x2, y, 3, "link-end");

@@ -18,6 +18,7 @@
 
 #include "engine/drive.hpp"
 #include "engine/engine.hpp"
+#include "engine/link_slots.hpp"
 #include "sim/platform.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -25,6 +26,18 @@ namespace sg4 = simgrid::s4u;
 namespace firedrill::sim {
 
 namespace {
+
+std::vector<int> transfer_limits(const Plan& plan) {
+  std::vector<int> limits;
+  for (const Link& link : plan.links) limits.push_back(link.max_concurrent_transfers);
+  return limits;
+}
+
+std::vector<std::string> link_names(const Plan& plan) {
+  std::vector<std::string> names;
+  for (const Link& link : plan.links) names.push_back(link.name);
+  return names;
+}
 
 // Times closer than this (seconds) are the same instant, as in drive(): a shutdown timer is
 // due when the clock is within kEpsilon of it.
@@ -73,6 +86,8 @@ class Driver : public Backend, public DriveObserver {
         platform_(platform),
         verbose_(verbose),
         stats_(stats),
+        slots_(transfer_limits(scenario.plan)),
+        link_names_(link_names(scenario.plan)),
         mutex_(sg4::Mutex::create()),
         wakeup_(sg4::ConditionVariable::create()) {}
 
@@ -95,6 +110,8 @@ class Driver : public Backend, public DriveObserver {
   void set_failed(const std::string& kind, const std::string& target, bool failed);
   void set_host(const std::string& host, const std::string& cause, bool failed);
   void set_link(const std::string& link, const std::string& cause, bool failed);
+  void fail_waiting();
+  void start_admitted(const std::vector<ActivityId>& admitted);
 
   struct Job {
     ActivityId id = 0;
@@ -103,10 +120,13 @@ class Driver : public Backend, public DriveObserver {
   void watch(ActivityId id, Kind kind);
   void watcher();
   void await(const Job& job);
+  void left_simgrid(const Job& job);
   void finish_now(ActivityId id, Kind kind, bool ok, std::string detail);
   void deliver(Report report);
   void wait_for_news(std::optional<double> deadline);
   std::string why_down(const std::string& source, const std::string& target) const;
+  bool host_off(const std::string& name) const;
+  bool link_off(const std::string& name) const;
   sg4::Host* host(const std::string& name) const;
   void note(const std::string& line) const;
 
@@ -115,6 +135,8 @@ class Driver : public Backend, public DriveObserver {
   const SimPlatform& platform_;
   bool verbose_;
   DriverStats* stats_;
+  LinkSlots slots_;  // transfers waiting for or holding a slot of a limited link
+  std::vector<std::string> link_names_;  // of the plan's links, by index
   sg4::MutexPtr mutex_;
   sg4::ConditionVariablePtr wakeup_;
   std::deque<Report> ready_;                         // ended, not yet told to the engine
@@ -260,16 +282,16 @@ void Driver::watcher() {
 void Driver::await(const Job& job) {
   auto it = pending_.find(job.id);
   if (it == pending_.end()) {  // cancelled before it started
-    --in_simgrid_;
+    left_simgrid(job);
     return;
   }
   // Something may have failed since the command (same instant, later in the batch).
   const std::string down =
       job.kind == Kind::transfer
           ? why_down(it->second.host, it->second.target_host)
-          : (host(it->second.host)->is_on() ? "" : "host " + it->second.host + " is down");
+          : (host_off(it->second.host) ? "host " + it->second.host + " is down" : "");
   if (!down.empty()) {
-    --in_simgrid_;
+    left_simgrid(job);
     deliver(Report{job.id, job.kind, false, down});
     return;
   }
@@ -290,7 +312,7 @@ void Driver::await(const Job& job) {
     activity->start();
     activity->wait();
   } catch (const simgrid::CancelException&) {
-    --in_simgrid_;
+    left_simgrid(job);
     return;  // cancelled by the engine (or at the end of the run): never reported
   } catch (const simgrid::HostFailureException&) {
     report.ok = false;
@@ -299,7 +321,7 @@ void Driver::await(const Job& job) {
   } catch (const simgrid::TimeoutException&) {
     report.ok = false;
   }
-  --in_simgrid_;
+  left_simgrid(job);
   if (!report.ok) {
     auto it = pending_.find(job.id);
     if (it != pending_.end() && job.kind == Kind::transfer) {
@@ -314,21 +336,63 @@ void Driver::await(const Job& job) {
   deliver(std::move(report));
 }
 
+// An activity of a watcher is over (ended, failed, cancelled or never started): a transfer
+// gives back its link slots, and the transfers waiting for them start now, at this instant.
+void Driver::left_simgrid(const Job& job) {
+  if (job.kind == Kind::transfer) start_admitted(slots_.release(job.id));
+  --in_simgrid_;
+}
+
+void Driver::start_admitted(const std::vector<ActivityId>& admitted) {
+  for (const ActivityId id : admitted) {
+    note("activity #" + std::to_string(id) + " has its link slots");
+    watch(id, Kind::transfer);
+  }
+}
+
+// A waiting transfer is in flight (SPEC section 8): a failure of its source, target or a
+// link of its route loses it like one already moving.
+void Driver::fail_waiting() {
+  for (const ActivityId id : slots_.waiting()) {
+    const Pending& pending = pending_.at(id);
+    std::string down = why_down(pending.host, pending.target_host);
+    if (down.empty()) continue;
+    ready_.push_back(Report{id, Kind::transfer, false, std::move(down)});
+    start_admitted(slots_.release(id));
+  }
+}
+
+// Whether the driver has turned a host or plan link off. Watchers ask this and not SimGrid:
+// the controller's turn_off() is a simcall that SimGrid carries out only at the end of the
+// scheduling round, so a watcher running in that round after the controller would still see
+// the host on, start a communication from it and abort SimGrid ("from_->is_on()").
+bool Driver::host_off(const std::string& name) const {
+  auto it = host_down_.find(name);
+  return it != host_down_.end() && !it->second.empty();
+}
+
+bool Driver::link_off(const std::string& name) const {
+  auto it = link_down_.find(name);
+  return it != link_down_.end() && !it->second.empty();
+}
+
 // The first thing that is off between two hosts, said for a report; empty when the route
 // between them is up.
 std::string Driver::why_down(const std::string& source, const std::string& target) const {
   for (const std::string& name : {source, target}) {
-    const sg4::Host* h = host(name);
-    if (h == nullptr) return "unknown host " + name;
-    if (!h->is_on()) return "host " + name + " is down";
+    if (host(name) == nullptr) return "unknown host " + name;
+    if (host_off(name)) return "host " + name + " is down";
   }
   const std::string& from = platform_.site_of_host.at(source);
   const std::string& to = platform_.site_of_host.at(target);
   if (from == to) return "";
   auto route = platform_.routes.find({from, to});
   if (route == platform_.routes.end()) return "no route from site " + from + " to site " + to;
-  for (const sg4::Link* link : route->second) {
-    if (!link->is_on()) return "link " + link->get_name() + " is down";
+  const std::vector<std::size_t>& plan_links = platform_.route_plan_links.at({from, to});
+  for (std::size_t i = 0; i < route->second.size(); ++i) {
+    if (link_off(link_names_[plan_links[i]])) {
+      return "link " + route->second[i]->get_name() + " is down";
+    }
   }
   return "";
 }
@@ -363,6 +427,13 @@ void Driver::start_transfer(const StartTransfer& command) {
   }
   pending_[command.id] = Pending{Kind::transfer,      nullptr, command.source_host,
                                  command.target_host, 0.0,     std::max(0.0, command.bytes)};
+  const auto route =
+      platform_.route_plan_links.find({platform_.site_of_host.at(command.source_host),
+                                       platform_.site_of_host.at(command.target_host)});
+  if (route != platform_.route_plan_links.end() && !slots_.request(command.id, route->second)) {
+    note("activity #" + std::to_string(command.id) + " waits for a link slot");
+    return;
+  }
   watch(command.id, Kind::transfer);
 }
 
@@ -406,9 +477,12 @@ void Driver::cancel(ActivityId id) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   sg4::ActivityPtr activity = it->second.activity;
+  const bool transfer = it->second.kind == Kind::transfer;
   pending_.erase(it);
   // Not yet started by its watcher: the watcher will find it gone and drop it.
   if (activity && activity->get_state() != sg4::Activity::State::INITED) activity->cancel();
+  // Its slots (held or waited for) go to the next in line at once.
+  if (transfer) start_admitted(slots_.release(id));
 }
 
 void Driver::set_failed(const std::string& kind, const std::string& target, bool failed) {
@@ -426,6 +500,7 @@ void Driver::set_failed(const std::string& kind, const std::string& target, bool
     }
   }
   // datastore, vm: nothing physical; the engine stops and restarts what they carry.
+  if (failed && slots_.any_limit()) fail_waiting();
 }
 
 void Driver::set_host(const std::string& name, const std::string& cause, bool failed) {

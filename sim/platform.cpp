@@ -97,7 +97,9 @@ SimPlatform build_copy(const Plan& plan, sg4::NetZone* copy_zone, const std::str
       if (target == source.name) continue;
       std::vector<sg4::LinkInRoute> route;
       std::vector<sg4::Link*> directed;
+      std::vector<std::size_t> plan_links;
       for (const Hop& hop : hops) {
+        plan_links.push_back(static_cast<std::size_t>(hop.link - plan.links.data()));
         sg4::Link* link = platform.links.at(hop.link->name)[hop.up ? 0 : 1];
         directed.push_back(link);
         route.emplace_back(link);
@@ -107,6 +109,7 @@ SimPlatform build_copy(const Plan& plan, sg4::NetZone* copy_zone, const std::str
       copy_zone->add_route(from_zone->get_netpoint(), to_zone->get_netpoint(), from_gateway,
                            to_gateway, route, false);
       platform.routes[{source.name, target}] = std::move(directed);
+      platform.route_plan_links[{source.name, target}] = std::move(plan_links);
     }
   }
   copy_zone->seal();

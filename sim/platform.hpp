@@ -33,6 +33,8 @@ struct SimPlatform {
   // (source site, target site) -> the directed links of the route, in order. Absent: the
   // sites are not connected.
   std::map<std::pair<std::string, std::string>, std::vector<simgrid::s4u::Link*>> routes;
+  // The same routes as indices into Plan::links (for links' transfer limits).
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> route_plan_links;
 };
 
 // `copies` disjoint copies of the plan's platform in one simulation (each in a zone of its

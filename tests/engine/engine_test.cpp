@@ -26,6 +26,29 @@ TEST(Engine, SetupSeedsEveryReplicaAtTimeZero) {
   EXPECT_EQ(engine.poll_timeout(), 900.0);
 }
 
+TEST(Engine, ALimitedLinkShipsTheCyclesInTurn) {
+  // max_concurrent_transfers 1: the four 7.22 s cycles of the 900 s tick go one after another
+  // in the order started (ad, db, app, web), each as of 900 s. A site outage at 920 s finds
+  // ad and db shipped (RPO 20 s), app moving and web waiting (both lost: RPO 920 s).
+  Scenario s = three_tier(2000);
+  s.plan.links[0].max_concurrent_transfers = 1;
+  s.plan.clusters.clear();  // no HA: every VM fails over to its replica
+  s.events = {event_at(Event::Kind::fail_site, "primary", 920)};
+  const Outcome o = run_analytic(s);
+  ASSERT_EQ(o.transfers.size(), 4u);
+  const double ends[] = {907.22, 914.44};
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(o.transfers[i].result, "completed") << o.transfers[i].vm;
+    EXPECT_NEAR(*o.transfers[i].end_s, ends[i], 1e-6) << o.transfers[i].vm;
+  }
+  EXPECT_EQ(o.transfers[2].result, "lost");
+  EXPECT_EQ(o.transfers[3].result, "lost");
+  EXPECT_NEAR(*vm_result(o, "ad").rpo_s, 20, 1e-6);
+  EXPECT_NEAR(*vm_result(o, "db").rpo_s, 20, 1e-6);
+  EXPECT_NEAR(*vm_result(o, "app").rpo_s, 920, 1e-6);
+  EXPECT_NEAR(*vm_result(o, "web").rpo_s, 920, 1e-6);
+}
+
 TEST(Engine, ReplicationTickShipsChangesSinceThePreviousPoint) {
   FailoverEngine engine(three_tier());
   engine.setup();

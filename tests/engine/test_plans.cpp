@@ -89,20 +89,65 @@ class LogObserver : public DriveObserver {
 
 }  // namespace
 
+namespace {
+
+std::vector<int> transfer_limits(const Plan& plan) {
+  std::vector<int> limits;
+  for (const Link& link : plan.links) limits.push_back(link.max_concurrent_transfers);
+  return limits;
+}
+
+// The plan links a transfer crosses (the one joining two sites; none inside a site).
+std::vector<std::size_t> route_of(const Scenario& s, const StartTransfer& t) {
+  const Host* source = find_host(s.plan, t.source_host);
+  const Host* target = find_host(s.plan, t.target_host);
+  for (std::size_t l = 0; source->site != target->site && l < s.plan.links.size(); ++l) {
+    const Link& link = s.plan.links[l];
+    if ((link.between[0] == source->site && link.between[1] == target->site) ||
+        (link.between[1] == source->site && link.between[0] == target->site)) {
+      return {l};
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 AnalyticBackend::AnalyticBackend(const Scenario& scenario, double extra_transfer_s)
-    : scenario_(scenario), extra_transfer_s_(extra_transfer_s) {}
+    : scenario_(scenario),
+      slots_(transfer_limits(scenario.plan)),
+      extra_transfer_s_(extra_transfer_s) {}
+
+void AnalyticBackend::start_transfer(const StartTransfer& transfer) {
+  if (!slots_.request(transfer.id, route_of(scenario_, transfer))) {
+    waiting_.emplace(transfer.id, transfer);
+    return;
+  }
+  end(transfer.id, transfer_time(scenario_, transfer, extra_transfer_s_),
+      TransferEnded{transfer.id, true, ""});
+}
+
+void AnalyticBackend::start_admitted(const std::vector<ActivityId>& admitted) {
+  for (const ActivityId id : admitted) {
+    const StartTransfer transfer = waiting_.at(id);
+    waiting_.erase(id);
+    end(id, transfer_time(scenario_, transfer, extra_transfer_s_), TransferEnded{id, true, ""});
+  }
+}
 
 void AnalyticBackend::execute(const std::vector<Command>& commands, double now_s) {
   now_s_ = now_s;
   for (const Command& command : commands) {
     if (const auto* t = std::get_if<StartTransfer>(&command)) {
-      end(t->id, transfer_time(scenario_, *t, extra_transfer_s_), TransferEnded{t->id, true, ""});
+      start_transfer(*t);
     } else if (const auto* c = std::get_if<CancelTransfer>(&command)) {
       auto it = by_id_.find(c->id);
       if (it != by_id_.end()) {
         pending_.erase(it->second);
         by_id_.erase(it);
       }
+      waiting_.erase(c->id);
+      start_admitted(slots_.release(c->id));
     } else if (const auto* r = std::get_if<StartRestore>(&command)) {
       end(r->id, 0.0, RestoreEnded{r->id, true, ""});
     } else if (const auto* b = std::get_if<StartBoot>(&command)) {
@@ -120,10 +165,13 @@ WaitResult AnalyticBackend::wait(std::optional<double> deadline_s) {
     return result;
   }
   const double first_s = pending_.begin()->first;
+  now_s_ = first_s;  // transfers let in by one that ends start now
   while (!pending_.empty() && pending_.begin()->first == first_s) {
-    by_id_.erase(activity_of(pending_.begin()->second));
+    const ActivityId id = activity_of(pending_.begin()->second);
+    by_id_.erase(id);
     result.ended.push_back(Completion{pending_.begin()->second, first_s});
     pending_.erase(pending_.begin());
+    start_admitted(slots_.release(id));  // nothing for activities other than transfers
   }
   result.now_s = first_s;
   return result;

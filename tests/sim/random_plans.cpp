@@ -32,6 +32,10 @@ Scenario random_scenario(std::uint64_t seed) {
   p.sites[1].hosts[0].cores = pick(rng, 1, 16);
   p.links[0].bandwidth_Bps = between(rng, 20e6, 500e6);
   p.links[0].latency_s = between(rng, 0.001, 0.08);
+  // The WAN's transfer limit comes from a stream of its own, so every other draw stays what
+  // it was before links had limits: none in about a third of the plans, else 1 or 2.
+  Rng limit_rng(seed ^ 0x6c696d6974ULL);
+  p.links[0].max_concurrent_transfers = pick(limit_rng, 0, 2);
   p.replication[0].interval_s = pick(rng, 1, 6) * 300.0;
   p.recovery.detection = DurationSpec::fixed_at(between(rng, 10, 300));
   p.recovery.operator_delay = DurationSpec::fixed_at(between(rng, 0, 900));
