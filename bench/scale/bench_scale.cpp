@@ -3,7 +3,7 @@
 // over completely, in the SimGrid simulator. Prints wall time, peak memory, transfers
 // simulated and simulated seconds per wall second. Each N runs in a process of its own.
 //
-//   bench_scale [--vms 1000,5000,10000] [--hosts M] [--seed S] [--classes]
+//   bench_scale [--vms 1000,5000,10000] [--hosts M] [--seed S] [--classes] [--wan-limit K]
 //               [--json FILE]   (write the generated scenario for `firedrill run`, no run)
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -68,6 +68,18 @@ int run_one(const firedrill::bench::ScaleOptions& options) {
   return 0;
 }
 
+const char* const kUsage =
+    "usage: bench_scale [--vms N,...] [--hosts M] [--seed S] [--classes] [--wan-limit K]\n"
+    "                   [--json FILE]\n"
+    "  --vms N,...     plan sizes to run, each in a process of its own (default "
+    "1000,5000,10000)\n"
+    "  --hosts M       hosts, half at each site (default N / 20, at least 2)\n"
+    "  --seed S        the generator's seed (default 1)\n"
+    "  --classes       five template change rates instead of one random rate per VM\n"
+    "  --wan-limit K   the WAN's max_concurrent_transfers (default 64: 16 appliances of 4\n"
+    "                  tasks); 0 lifts the limit\n"
+    "  --json FILE     write the scenario of the first N to FILE for `firedrill run`, no run\n";
+
 std::vector<int> parse_list(const std::string& text) {
   std::vector<int> values;
   std::stringstream in(text);
@@ -99,11 +111,19 @@ int main(int argc, char** argv) {
       options.seed = std::stoull(value());
     } else if (arg == "--classes") {
       options.rate_classes = true;
+    } else if (arg == "--wan-limit") {
+      options.wan_limit = std::stoi(value());
+      if (options.wan_limit < 0) {
+        std::cerr << "--wan-limit must be 0 (no limit) or more\n";
+        return 2;
+      }
     } else if (arg == "--json") {
       json_file = value();
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
     } else {
-      std::cerr << "usage: bench_scale [--vms N,...] [--hosts M] [--seed S] [--classes] "
-                   "[--json FILE]\n";
+      std::cerr << kUsage;
       return 2;
     }
   }
@@ -115,9 +135,13 @@ int main(int argc, char** argv) {
         << "\n";
     return 0;
   }
-  std::printf("# 24 h of %s replication every 15 min, then a primary-site outage; seed %llu\n",
-              options.rate_classes ? "class-rate" : "random-rate",
-              static_cast<unsigned long long>(options.seed));
+  const std::string limit =
+      options.wan_limit > 0 ? std::to_string(options.wan_limit) : std::string("no");
+  std::printf(
+      "# 24 h of %s replication every 15 min (WAN limit: %s), then a primary-site outage; "
+      "seed %llu\n",
+      options.rate_classes ? "class-rate" : "random-rate", limit.c_str(),
+      static_cast<unsigned long long>(options.seed));
   std::printf("%6s %5s %9s %8s %8s %9s %8s %9s %9s %9s %11s %9s %6s %6s %8s %8s %7s\n", "vms",
               "hosts", "wall_s", "cpu_s", "gen_s", "sim_s", "json_s", "peak_MiB", "transfers",
               "completed", "simsec/s", "recovered", "failed", "lost", "max_rto", "max_rpo",

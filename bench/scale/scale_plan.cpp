@@ -80,7 +80,11 @@ Scenario scale_scenario(const ScaleOptions& options) {
 
   // One WAN: 1.5 x the total change rate, in whole Gbps, so cycles fit in the interval.
   const double gbps = 125e6;
-  p.links = {Link{"wan", {"primary", "dr"}, std::ceil(1.5 * total_rate / gbps) * gbps, 0.020}};
+  p.links = {Link{"wan",
+                  {"primary", "dr"},
+                  std::ceil(1.5 * total_rate / gbps) * gbps,
+                  0.020,
+                  options.wan_limit}};
 
   for (int h = 0; h < primary_hosts; ++h) {
     ReplicationJob job;
@@ -122,6 +126,9 @@ nlohmann::json scenario_json(const Scenario& s) {
                              {"between", {l.between[0], l.between[1]}},
                              {"bandwidth", format_rate(l.bandwidth_Bps)},
                              {"latency", format_duration(l.latency_s)}});
+    if (l.max_concurrent_transfers > 0) {
+      plan["links"].back()["max_concurrent_transfers"] = l.max_concurrent_transfers;
+    }
   }
   for (const Network& n : p.networks) {
     plan["networks"].push_back({{"name", n.name}, {"site", n.site}, {"subnet", n.subnet}});

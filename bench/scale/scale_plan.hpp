@@ -1,7 +1,8 @@
 // A generator of large plans for the benchmark: N VMs on M hosts over two sites ("primary"
 // runs the VMs, "dr" holds their replicas), applications as small random dependency DAGs,
-// one WAN link sized to carry the replication, one replication job per primary host, and a
-// scenario that replicates for `replicate_s` and then loses the primary site.
+// one WAN link sized to carry the replication (by default with a cap on concurrent
+// transfers), one replication job per primary host, and a scenario that replicates for
+// `replicate_s` and then loses the primary site.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,9 @@ struct ScaleOptions {
   // Change rates: "random" draws each VM's rate (log-uniform 10 KB/s .. 500 KB/s); "classes"
   // gives each VM one of five template rates, so cycles of a class end together.
   bool rate_classes = false;
+  // The WAN's max_concurrent_transfers: 64 by default, as 16 replication appliances of 4
+  // tasks each would allow; 0 lifts the limit (every cycle of a tick on the WAN at once).
+  int wan_limit = 64;
 };
 
 // A valid, realized scenario (every duration fixed).
