@@ -145,6 +145,7 @@ struct Operation {
   std::unordered_map<int, int> member_of_vm;
   int pending_by_priority[6] = {0, 0, 0, 0, 0, 0};  // members not ready nor failed, by priority
   int pending = 0;
+  std::vector<int> shutdown_order;  // members_in_order() for begin_shutdowns, kept once made
 };
 
 // What distinguishes one kind of operation from another, in one table (operations.cpp)

@@ -36,19 +36,27 @@ void EngineState::begin_shutdowns(int o) {
   const Member::Stage ready_to_stop =
       traits(o).reverse ? Member::Stage::reverse_synced : Member::Stage::waiting;
   auto is_off = [](const Member& m) { return m.off_s >= 0 || m.stage == Member::Stage::failed; };
-  for (int m : members_in_order(op)) {
+  // Members not yet off, by priority: one pass, so that a member's check costs its own
+  // dependents and not a scan of every other member (which made a planned failover of n VMs
+  // cost n^2 per shutdown).
+  int on_by_priority[7] = {0, 0, 0, 0, 0, 0, 0};
+  for (const Member& member : op.members) {
+    if (!is_off(member)) ++on_by_priority[vms_[member.vm].vm->priority];
+  }
+  if (op.shutdown_order.size() != op.members.size()) op.shutdown_order = members_in_order(op);
+  for (int m : op.shutdown_order) {
     Member& member = op.members[m];
     if (member.stage != ready_to_stop) continue;
     const VmState& vm = vms_[member.vm];
     // Reverse order: every member that depends on it, and every member of a later priority
     // group, is off first.
     bool may_stop = true;
-    for (const Member& other : op.members) {
-      if (&other == &member || is_off(other)) continue;
-      const Vm& other_vm = *vms_[other.vm].vm;
-      const bool depends = std::find(other_vm.depends_on.begin(), other_vm.depends_on.end(),
-                                     vm.vm->name) != other_vm.depends_on.end();
-      if (depends || other_vm.priority > vm.vm->priority) may_stop = false;
+    for (int p = vm.vm->priority + 1; p <= 6 && may_stop; ++p) may_stop = on_by_priority[p] == 0;
+    for (std::size_t d = 0; d < vm.dependents.size() && may_stop; ++d) {
+      const auto it = op.member_of_vm.find(vm.dependents[d]);
+      if (it != op.member_of_vm.end() && it->second != m && !is_off(op.members[it->second])) {
+        may_stop = false;
+      }
     }
     if (!may_stop) continue;
     const ActivityId id = next_activity_++;
