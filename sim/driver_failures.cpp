@@ -8,6 +8,7 @@ namespace firedrill::sim {
 
 void Driver::fail_waiting() {
   for (const ActivityId id : slots_.waiting()) {
+    if (!slots_.is_waiting(id)) continue;  // let in meanwhile: its watcher checks its route
     const Pending& pending = pending_.at(id);
     std::string down = why_down(pending.host, pending.target_host);
     if (down.empty()) continue;
