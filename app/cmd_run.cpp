@@ -191,7 +191,7 @@ int cmd_run(int argc, char** argv) {
   backend_options.sim_timeout_s = options.timeout_s;
   if (Diagnostic error; !prepare_backend(backend_options, scenarios, error)) {
     std::cerr << error.render() << "\n";
-    return error.message.rfind("cannot reach", 0) == 0 ? 3 : 2;
+    return 2;  // bad input: a host that cannot be reached is found later, by the run (exit 3)
   }
 
   int status = 0;

@@ -28,8 +28,8 @@ struct BackendOptions {
 };
 
 // Checks what the backend needs before anything runs (the hosts file parses, every plan
-// host has a URI). False with `error` set when it cannot go ahead; an error whose message
-// starts with "cannot reach" means exit status 3, anything else 2.
+// host has a URI). False with `error` set when it cannot go ahead: bad input, exit status 2.
+// Whether the hosts answer is the run's to find (BackendRun::exit_status 3).
 bool prepare_backend(const BackendOptions& options, const std::vector<Scenario>& scenarios,
                      Diagnostic& error);
 

@@ -17,6 +17,22 @@ const char* to_string(TransferKind kind) {
   return "?";
 }
 
+const char* to_string(FailureTarget kind) {
+  switch (kind) {
+    case FailureTarget::host:
+      return "host";
+    case FailureTarget::site:
+      return "site";
+    case FailureTarget::datastore:
+      return "datastore";
+    case FailureTarget::link:
+      return "link";
+    case FailureTarget::vm:
+      return "vm";
+  }
+  return "?";
+}
+
 namespace {
 
 struct Describer {
@@ -48,8 +64,10 @@ struct Describer {
   }
   void operator()(const PowerOff& c) { out << "power-off " << c.instance << " on " << c.host; }
   void operator()(const DeleteInstance& c) { out << "delete " << c.instance << " on " << c.host; }
-  void operator()(const InjectFailure& c) { out << "fail " << c.kind << " " << c.target; }
-  void operator()(const Repair& c) { out << "repair " << c.kind << " " << c.target; }
+  void operator()(const InjectFailure& c) {
+    out << "fail " << to_string(c.kind) << " " << c.target;
+  }
+  void operator()(const Repair& c) { out << "repair " << to_string(c.kind) << " " << c.target; }
   void operator()(const CorruptData& c) { out << "corrupt " << c.vm << " on " << c.host; }
 };
 

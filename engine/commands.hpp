@@ -132,14 +132,16 @@ struct DeleteInstance {
   std::string host;
 };
 
-// Carry out a scenario failure now, or its repair. kind is "host", "site", "datastore",
-// "link" or "vm"; target is the element's name.
+// What a scenario failure (or its repair) hits: an element of the plan, named by target.
+enum class FailureTarget { host, site, datastore, link, vm };
+
+// Carry out a scenario failure now, or its repair.
 struct InjectFailure {
-  std::string kind;
+  FailureTarget kind = FailureTarget::host;
   std::string target;
 };
 struct Repair {
-  std::string kind;
+  FailureTarget kind = FailureTarget::host;
   std::string target;
 };
 
@@ -186,6 +188,7 @@ struct HostLost {
 using DriverEvent = std::variant<TransferEnded, RestoreEnded, BootEnded, ShutdownEnded, HostLost>;
 
 const char* to_string(TransferKind kind);
+const char* to_string(FailureTarget kind);     // "host", "site", "datastore", "link", "vm"
 std::string describe(const Command& command);  // one line, for logs and tests
 
 }  // namespace firedrill

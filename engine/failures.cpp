@@ -13,13 +13,13 @@ void EngineState::on_scenario_event(int event_index) {
   if (!first_incident_s_) first_incident_s_ = now_s_;
   switch (event.kind) {
     case Event::Kind::fail_host: {
-      out_.push_back(InjectFailure{"host", event.target});
+      out_.push_back(InjectFailure{FailureTarget::host, event.target});
       step("", "failure", index_.host(event.target), now_s_, now_s_, cause);
       fail_host(index_.host(event.target), cause);
       break;
     }
     case Event::Kind::fail_site: {
-      out_.push_back(InjectFailure{"site", event.target});
+      out_.push_back(InjectFailure{FailureTarget::site, event.target});
       step("", "failure", -1, now_s_, now_s_, cause);
       const int site = index_.site(event.target);
       // Everything of the site goes down at once, before any VM is routed to recovery, so
@@ -46,20 +46,20 @@ void EngineState::on_scenario_event(int event_index) {
       break;
     }
     case Event::Kind::fail_datastore: {
-      out_.push_back(InjectFailure{"datastore", event.target});
+      out_.push_back(InjectFailure{FailureTarget::datastore, event.target});
       step("", "failure", -1, now_s_, now_s_, cause);
       fail_datastore(index_.datastore(event.target), cause);
       break;
     }
     case Event::Kind::fail_link: {
-      out_.push_back(InjectFailure{"link", event.target});
+      out_.push_back(InjectFailure{FailureTarget::link, event.target});
       step("", "failure", -1, now_s_, now_s_, cause);
       fail_link(index_.link(event.target));
       break;
     }
     case Event::Kind::fail_vm: {
       const int v = index_.vm(event.target);
-      out_.push_back(InjectFailure{"vm", event.target});
+      out_.push_back(InjectFailure{FailureTarget::vm, event.target});
       if (vm_serving(v)) {
         release_instance(v, vms_[v].vm->name);
         production_down(v, cause, /*data_damaged=*/true);  // records the failure step
@@ -106,11 +106,11 @@ void EngineState::on_repair(int event_index) {
   switch (event.kind) {
     case Event::Kind::fail_host:
       repaired_hosts.push_back(index_.host(event.target));
-      out_.push_back(Repair{"host", event.target});
+      out_.push_back(Repair{FailureTarget::host, event.target});
       break;
     case Event::Kind::fail_site: {
       const int site = index_.site(event.target);
-      out_.push_back(Repair{"site", event.target});
+      out_.push_back(Repair{FailureTarget::site, event.target});
       for (std::size_t h = 0; h < hosts_.size(); ++h) {
         if (hosts_[h].site == site) repaired_hosts.push_back(static_cast<int>(h));
       }
@@ -124,11 +124,11 @@ void EngineState::on_repair(int event_index) {
       break;
     }
     case Event::Kind::fail_datastore:
-      out_.push_back(Repair{"datastore", event.target});
+      out_.push_back(Repair{FailureTarget::datastore, event.target});
       datastore_up_[index_.datastore(event.target)] = true;
       break;
     case Event::Kind::fail_link:
-      out_.push_back(Repair{"link", event.target});
+      out_.push_back(Repair{FailureTarget::link, event.target});
       link_up_[index_.link(event.target)] = true;
       break;
     default:

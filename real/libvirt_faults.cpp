@@ -42,8 +42,8 @@ std::vector<int> crash_lab_host(const std::string& lab_dir) {
 
 void LibvirtRun::inject(const InjectFailure& command) {
   std::vector<std::string> crash;
-  if (command.kind == "host") crash.push_back(command.target);
-  if (command.kind == "site") {
+  if (command.kind == FailureTarget::host) crash.push_back(command.target);
+  if (command.kind == FailureTarget::site) {
     for (const auto& [name, h] : hosts_) {
       if (h->site == command.target) crash.push_back(name);
     }
@@ -65,7 +65,7 @@ void LibvirtRun::inject(const InjectFailure& command) {
       }
     }
   }
-  if (command.kind == "vm") {
+  if (command.kind == FailureTarget::vm) {
     std::string where;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -76,7 +76,7 @@ void LibvirtRun::inject(const InjectFailure& command) {
       if (virt::Domain domain = h->conn->domain(command.target)) virDomainDestroy(domain.get());
     }
   }
-  if (command.kind == "datastore") {
+  if (command.kind == FailureTarget::datastore) {
     for (const Vm& vm : scenario_.plan.vms) {
       bool on_it = vm.datastore == command.target;
       for (const Cluster& cluster : scenario_.plan.clusters) {
@@ -90,21 +90,22 @@ void LibvirtRun::inject(const InjectFailure& command) {
       }
     }
   }
-  if (command.kind == "link") {
+  if (command.kind == FailureTarget::link) {
     std::lock_guard<std::mutex> lock(mutex_);
     links_down_.insert(command.target);
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  evidence_events_.push_back({{"t", now()}, {"inject", command.kind}, {"target", command.target}});
+  evidence_events_.push_back(
+      {{"t", now()}, {"inject", to_string(command.kind)}, {"target", command.target}});
 }
 
 void LibvirtRun::repair(const Repair& command) {
-  if (command.kind == "link") {
+  if (command.kind == FailureTarget::link) {
     std::lock_guard<std::mutex> lock(mutex_);
     links_down_.erase(command.target);
     return;
   }
-  note("repair of " + command.kind + " " + command.target +
+  note(std::string("repair of ") + to_string(command.kind) + " " + command.target +
        " is not carried out on real hosts (restart it yourself, e.g. real/lab/lab up)");
 }
 

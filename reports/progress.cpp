@@ -54,9 +54,9 @@ void ProgressPrinter::on_commands(const char*, double now_s, const std::vector<C
           } else if constexpr (std::is_same_v<C, DeleteInstance>) {
             print({now_s, "delete", c.vm, c.instance, c.host});
           } else if constexpr (std::is_same_v<C, InjectFailure>) {
-            print({now_s, "fails", "", c.kind + " " + c.target, ""});
+            print({now_s, "fails", "", std::string(to_string(c.kind)) + " " + c.target, ""});
           } else if constexpr (std::is_same_v<C, Repair>) {
-            print({now_s, "repaired", "", c.kind + " " + c.target, ""});
+            print({now_s, "repaired", "", std::string(to_string(c.kind)) + " " + c.target, ""});
           } else if constexpr (std::is_same_v<C, CorruptData>) {
             print({now_s, "corruption begins", c.vm, c.vm, c.host});
           }

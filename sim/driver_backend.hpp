@@ -62,7 +62,7 @@ class Driver : public Backend, public DriveObserver {
   void start_shutdown(const StartShutdown& command);
   void start_restore(const StartRestore& command);
   void cancel(ActivityId id);
-  void set_failed(const std::string& kind, const std::string& target, bool failed);
+  void set_failed(FailureTarget kind, const std::string& target, bool failed);
   void set_host(const std::string& host, const std::string& cause, bool failed);
   void set_link(const std::string& link, const std::string& cause, bool failed);
   void fail_waiting();

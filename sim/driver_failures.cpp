@@ -52,13 +52,13 @@ std::string Driver::why_down(const std::string& source, const std::string& targe
   return "";
 }
 
-void Driver::set_failed(const std::string& kind, const std::string& target, bool failed) {
-  const std::string cause = kind + ":" + target;
-  if (kind == "host") {
+void Driver::set_failed(FailureTarget kind, const std::string& target, bool failed) {
+  const std::string cause = std::string(to_string(kind)) + ":" + target;
+  if (kind == FailureTarget::host) {
     set_host(target, cause, failed);
-  } else if (kind == "link") {
+  } else if (kind == FailureTarget::link) {
     set_link(target, cause, failed);
-  } else if (kind == "site") {
+  } else if (kind == FailureTarget::site) {
     if (auto hosts = platform_.hosts_of_site.find(target); hosts != platform_.hosts_of_site.end()) {
       for (const std::string& name : hosts->second) set_host(name, cause, failed);
     }

@@ -65,9 +65,9 @@ class Watcher : public DriveObserver {
       } else if (const auto* x = std::get_if<DeleteInstance>(&command)) {
         if (x->instance == x->vm) up_[x->vm].erase(x->host);
       } else if (const auto* f = std::get_if<InjectFailure>(&command)) {
-        failure(f->kind, f->target, true);
+        failure(to_string(f->kind), f->target, true);
       } else if (const auto* f = std::get_if<Repair>(&command)) {
-        failure(f->kind, f->target, false);
+        failure(to_string(f->kind), f->target, false);
       }
     }
   }

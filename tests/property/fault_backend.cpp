@@ -163,9 +163,9 @@ void FaultBackend::execute(const std::vector<Command>& commands, double now_s) {
     } else if (const auto* d = std::get_if<StartShutdown>(&command)) {
       start(Activity{Kind::shutdown, d->id, true, "", {d->host}, false, ""}, d->shutdown_time_s);
     } else if (const auto* f = std::get_if<InjectFailure>(&command)) {
-      set_down(f->kind, f->target, true);
+      set_down(to_string(f->kind), f->target, true);
     } else if (const auto* r = std::get_if<Repair>(&command)) {
-      set_down(r->kind, r->target, false);
+      set_down(to_string(r->kind), r->target, false);
     }
   }
 }

@@ -69,7 +69,7 @@ TEST(Progress, SuccessfulReplicationCyclesAreQuietFailedOnesAndFinalSyncsAreShow
 TEST(Progress, LostHostsAndInjectedFailuresAreShown) {
   std::ostringstream out;
   ProgressPrinter progress(out, ProgressFormat::text);
-  progress.on_commands("advance", 15.0, {InjectFailure{"site", "primary"}});
+  progress.on_commands("advance", 15.0, {InjectFailure{FailureTarget::site, "primary"}});
   progress.on_event({HostLost{"lab3"}, 40.0}, 40.0);
   EXPECT_EQ(lines_of(out.str()),
             (std::vector<std::string>{"  +15.0s site primary fails",
