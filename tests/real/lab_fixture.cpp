@@ -185,18 +185,30 @@ pid_t start_run(const std::string& scenario, const fs::path& out) {
   return child;
 }
 
-bool wait_for_journal(const fs::path& out, const std::function<bool(const std::string&)>& matches,
-                      double timeout_s) {
+bool wait_for_line(const fs::path& file, const std::function<bool(const std::string&)>& matches,
+                   double timeout_s) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream journal(out / "journal.jsonl");
+    std::ifstream lines(file);
     std::string line;
-    while (std::getline(journal, line)) {
+    while (std::getline(lines, line)) {
       if (matches(line)) return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
+}
+
+bool wait_for_journal(const fs::path& out, const std::function<bool(const std::string&)>& matches,
+                      double timeout_s) {
+  return wait_for_line(out / "journal.jsonl", matches, timeout_s);
+}
+
+pid_t qemu_pid(int host, const std::string& domain) {
+  std::ifstream in(g_lab_dir + "/lab" + std::to_string(host) + "/run/qemu/" + domain + ".pid");
+  pid_t pid = -1;
+  in >> pid;
+  return in ? pid : -1;
 }
 
 int wait_child(pid_t child, double timeout_s) {

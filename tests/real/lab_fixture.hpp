@@ -40,6 +40,8 @@ std::vector<std::string> lab_inventory();
 std::string joined(const std::vector<std::string>& items);
 // PID of lab host N's libvirtd, or -1.
 pid_t daemon_pid(int host);
+// PID of the QEMU running `domain` on lab host N (from libvirt's pidfile), or -1.
+pid_t qemu_pid(int host, const std::string& domain);
 
 struct LabRun {
   int status = -1;
@@ -57,6 +59,9 @@ LabRun run_scenario(const std::string& scenario, const std::string& name);
 
 // real_run SCENARIO into `out` as a child process (stderr to out.log); its pid.
 pid_t start_run(const std::string& scenario, const fs::path& out);
+// Waits until a line of `file` satisfies `matches`, at most timeout_s; true when one did.
+bool wait_for_line(const fs::path& file, const std::function<bool(const std::string&)>& matches,
+                   double timeout_s);
 // Waits until a line of OUT/journal.jsonl satisfies `matches`, at most timeout_s; true when
 // one did.
 bool wait_for_journal(const fs::path& out, const std::function<bool(const std::string&)>& matches,

@@ -1,8 +1,8 @@
 // Faults during drills on the lab (SPEC 9, label `real`): a DR host whose daemon freezes or
-// that crashes while the replicas boot, an operator's SIGTERM mid-drill, and a SIGKILL of
-// firedrill while a test failover cleans up. Each test checks that the run ends within its
-// bound, reports what happened with a reason, and leaves nothing behind (after `firedrill
-// cleanup` where the run could not undo it itself).
+// that crashes while the replicas boot, a test copy's QEMU frozen while it is deleted, an
+// operator's SIGTERM mid-drill, and a SIGKILL of firedrill while a test failover cleans up. Each
+// test checks that the run ends within its bound, reports what happened with a reason, and leaves
+// nothing behind (after `firedrill cleanup` where the run could not undo it itself).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -84,6 +84,50 @@ TEST_F(RealLab, DrHostCrashWhileTheReplicasBootFailsTheTestCopiesAndTheRunEnds) 
   std::string out;
   ASSERT_EQ(shell(kLab + " up 3 " + g_lab_dir, &out), 0) << out;
   EXPECT_EQ(shell(kCli + " cleanup " + (fs::path(g_root) / "dr-crash").string(), &out), 0) << out;
+  EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
+}
+
+// ad-test is ready and web-test, the last test copy, starts booting: then ad-test's QEMU is
+// frozen with SIGSTOP, so the test's clean-up deletes a guest that does not answer.
+// libvirt's destroy ends a stopped QEMU with SIGKILL; whatever it cannot remove, the run
+// says, and cleanup removes once the QEMU is thawed.
+TEST_F(RealLab, QemuFrozenWhileItIsDeletedIsRemovedAndTheRunEnds) {
+  const fs::path out = fs::path(g_root) / "frozen-qemu";
+  const auto started = std::chrono::steady_clock::now();
+  const pid_t child = start_run("test-failover.json", out);
+  ASSERT_GT(child, 0);
+  const bool last_boot = wait_for_line(
+      out.string() + ".log",
+      [](const std::string& line) {
+        return line.find(" web-test on lab3 ") != std::string::npos &&
+               line.find("boot#") != std::string::npos;
+      },
+      300);
+  const pid_t qemu = last_boot ? qemu_pid(3, "ad-test") : -1;
+  if (qemu > 0) kill(qemu, SIGSTOP);
+  const int status = wait_child(child, kTestFailoverBound_s + 60);
+  const double wall_s = seconds_since(started);
+  std::printf("[ lab run  ] frozen-qemu: %.1f s wall clock, exit %d\n", wall_s, status);
+  std::string log;
+  shell("tail -n 40 " + out.string() + ".log", &log);
+  const std::vector<std::string> left_by_run = lab_inventory();
+  if (qemu > 0) kill(qemu, SIGCONT);  // a QEMU the run could not end must not stay frozen
+  ASSERT_TRUE(last_boot) << "the run never booted web-test\n" << log;
+  ASSERT_GT(qemu, 0) << "no QEMU for ad-test on lab3\n" << log;
+  ASSERT_TRUE(status == 0 || status == 1) << "exit " << status << "\n" << log;
+  EXPECT_LE(wall_s, kTestFailoverBound_s);
+  const json outcome = read_json(out / "outcome.json");
+  ASSERT_TRUE(outcome.is_object()) << log;
+  // The freeze came after ad-test was ready: the drill itself succeeded.
+  for (const auto& vm : outcome["vms"]) EXPECT_EQ(vm["outcome"], "recovered") << vm.dump();
+  // What the run could not remove, it said (a note naming the guest).
+  if (!left_by_run.empty()) {
+    EXPECT_NE(log.find("ad-test"), std::string::npos)
+        << "left without a word:" << joined(left_by_run) << "\n"
+        << log;
+  }
+  std::string output;
+  EXPECT_EQ(shell(kCli + " cleanup " + out.string(), &output), 0) << output;
   EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
 }
 
