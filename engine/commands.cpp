@@ -65,7 +65,7 @@ struct Describer {
   void operator()(const PowerOff& c) { out << "power-off " << c.instance << " on " << c.host; }
   void operator()(const DeleteInstance& c) { out << "delete " << c.instance << " on " << c.host; }
   void operator()(const InjectFailure& c) {
-    out << "fail " << to_string(c.kind) << " " << c.target;
+    out << (c.hang ? "hang " : "fail ") << to_string(c.kind) << " " << c.target;
   }
   void operator()(const Repair& c) { out << "repair " << to_string(c.kind) << " " << c.target; }
   void operator()(const CorruptData& c) { out << "corrupt " << c.vm << " on " << c.host; }

@@ -139,6 +139,11 @@ enum class FailureTarget { host, site, datastore, link, vm };
 struct InjectFailure {
   FailureTarget kind = FailureTarget::host;
   std::string target;
+  // A host only: its daemon stops answering; what runs there keeps running but can be
+  // neither watched nor controlled. The backend reports HostLost once recovery.host_timeout
+  // has passed without an answer (real: libvirt's keepalive; sim: the same timeout); until
+  // then the engine counts on nothing from that host.
+  bool hang = false;
 };
 struct Repair {
   FailureTarget kind = FailureTarget::host;

@@ -186,7 +186,14 @@ std::vector<Command> EngineState::handle(const DriverEvent& event, double now_s)
         if constexpr (std::is_same_v<E, HostLost>) {
           const int host = index_.host(e.host);
           if (host >= 0 && hosts_[host].up) {
-            fail_host(host, "host " + e.host + " lost");
+            const auto hung = hung_since_s_.find(host);
+            const std::string cause =
+                hung == hung_since_s_.end()
+                    ? "host " + e.host + " lost: it stopped answering"
+                    : "host " + e.host + " lost: it stopped answering at " +
+                          format_duration(hung->second) + " (hang)";
+            step("", "failure", host, now_s_, now_s_, cause);
+            fail_host(host, cause);
           }
         }
       },

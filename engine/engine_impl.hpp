@@ -151,6 +151,7 @@ class EngineState {
   PlanIndex index_;  // names and relations of plan_ (engine/plan_index.hpp)
   std::vector<HostState> hosts_;
   std::vector<bool> link_up_;
+  std::map<int, double> hung_since_s_;  // hosts told to hang (and not yet repaired): since when
   std::vector<bool> datastore_up_;
   std::vector<VmState> vms_;
   std::vector<ReplicaState> replicas_;

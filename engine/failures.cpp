@@ -13,7 +13,15 @@ void EngineState::on_scenario_event(int event_index) {
   if (!first_incident_s_) first_incident_s_ = now_s_;
   switch (event.kind) {
     case Event::Kind::fail_host: {
-      out_.push_back(InjectFailure{FailureTarget::host, event.target});
+      out_.push_back(InjectFailure{FailureTarget::host, event.target, event.hang});
+      if (event.hang) {
+        // Nothing is known to have failed yet: the host is lost when the backend says so
+        // (HostLost, after recovery.host_timeout), and its VMs' incidents start then.
+        step("", "failure", index_.host(event.target), now_s_, now_s_,
+             "hang host " + event.target + ": its daemon stops answering");
+        hung_since_s_[index_.host(event.target)] = now_s_;
+        break;
+      }
       step("", "failure", index_.host(event.target), now_s_, now_s_, cause);
       fail_host(index_.host(event.target), cause);
       break;
@@ -105,8 +113,15 @@ void EngineState::on_repair(int event_index) {
   std::vector<int> repaired_hosts;
   switch (event.kind) {
     case Event::Kind::fail_host:
-      repaired_hosts.push_back(index_.host(event.target));
       out_.push_back(Repair{FailureTarget::host, event.target});
+      hung_since_s_.erase(index_.host(event.target));
+      // A hang that ends before the host was lost leaves it as it was: nothing to restart.
+      if (hosts_[index_.host(event.target)].up) {
+        step("", "repair", index_.host(event.target), now_s_, now_s_,
+             "host " + event.target + " answers again");
+        return;
+      }
+      repaired_hosts.push_back(index_.host(event.target));
       break;
     case Event::Kind::fail_site: {
       const int site = index_.site(event.target);

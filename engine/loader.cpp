@@ -84,6 +84,17 @@ const std::vector<Field<Event>>& fail_event_fields() {
       field_of("fail", true, &Event::kind, as_kind(kFailKinds)),
       field_of("target", true, &Event::target, as_name()),
       field_of("repair_after", false, &Event::repair_after, as_duration_spec(Sign::positive)),
+      {"mode", false,
+       [](ReadContext& context, const Json& value, const std::string& path, Event& event) {
+         const auto text = read_name(context, value, path);
+         if (!text) return;
+         if (*text == "hang" || *text == "crash") {
+           event.hang = *text == "hang";
+         } else {
+           context.error(path, "unknown mode '" + *text + "': expected crash or hang" +
+                                   did_you_mean(*text, {"crash", "hang"}));
+         }
+       }},
   };
   return fields;
 }

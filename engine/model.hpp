@@ -146,6 +146,9 @@ struct Event {
   std::string target;            // host/site/datastore/link/vm name (fail_* kinds)
   std::vector<std::string> vms;  // corrupt
   std::optional<DurationSpec> repair_after;
+  // fail_host only ("mode": "hang"): the host's daemon stops answering instead of the host
+  // stopping; a backend finds it lost after recovery.host_timeout (SPEC 9).
+  bool hang = false;
 };
 
 const char* to_string(Event::Kind kind);  // "fail host", "corrupt", "test_failover", ...

@@ -109,6 +109,11 @@ class ScenarioChecker {
         check_failback(e, path);
         break;
     }
+    if (event.hang && event.kind != Event::Kind::fail_host) {
+      error(path + ".mode",
+            "\"hang\" applies to a host only: a hang is a daemon that stops "
+            "answering (fail a host with \"mode\": \"hang\")");
+    }
     if (event.repair_after && !(mean_of(*event.repair_after) > 0)) {
       error(path + ".repair_after", "must be greater than zero");
     }

@@ -195,6 +195,7 @@ void LibvirtRun::carry_out(const std::vector<Command>& commands) {
 
 void LibvirtRun::finish(RealRunResult& result) {
   finishing_ = true;
+  thaw_all();  // a daemon the run froze answers again: calls stuck on it can end
   // Workers end within their own bounds, except a call stuck on a host that stopped
   // answering: libvirt's keepalive closes such a connection, yet a call that was queued
   // behind another on it was seen to stay blocked for good (libvirt 9.0). Past a host

@@ -40,7 +40,52 @@ std::vector<int> crash_lab_host(const std::string& lab_dir) {
   return {pids.begin(), pids.end()};
 }
 
+// A hang (SPEC 9): the lab host's libvirtd is frozen with SIGSTOP, so calls to it and its
+// keepalive go unanswered and the host is lost after recovery.host_timeout, as a real hung
+// daemon would be. Guests there keep running. The run thaws it at its end (or at the
+// scenario's repair) so that its own clean-up can reach the host.
+void LibvirtRun::hang(const std::string& name) {
+  HostState* h = host(name);
+  if (!h || !h->up) return;
+  std::ifstream pidfile(h->lab_dir.empty() ? "" : h->lab_dir + "/libvirtd.pid");
+  pid_t daemon = -1;
+  if (!(pidfile >> daemon) || daemon <= 0 || kill(daemon, SIGSTOP) != 0) {
+    note("cannot make host " + name + " hang: only a lab host's daemon can be frozen");
+    return;
+  }
+  log("froze the daemon of lab host " + name + " (pid " + std::to_string(daemon) + ")");
+  std::lock_guard<std::mutex> lock(mutex_);
+  frozen_daemons_[name] = daemon;
+  evidence_events_.push_back({{"t", now()}, {"hang", name}, {"pid", daemon}});
+}
+
+void LibvirtRun::thaw(const std::string& name) {
+  pid_t daemon = -1;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = frozen_daemons_.find(name);
+    if (found == frozen_daemons_.end()) return;
+    daemon = found->second;
+    frozen_daemons_.erase(found);
+  }
+  kill(daemon, SIGCONT);
+  log("thawed the daemon of lab host " + name);
+}
+
+void LibvirtRun::thaw_all() {
+  std::vector<std::string> names;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [name, pid] : frozen_daemons_) names.push_back(name);
+  }
+  for (const std::string& name : names) thaw(name);
+}
+
 void LibvirtRun::inject(const InjectFailure& command) {
+  if (command.hang) {
+    hang(command.target);
+    return;
+  }
   std::vector<std::string> crash;
   if (command.kind == FailureTarget::host) crash.push_back(command.target);
   if (command.kind == FailureTarget::site) {
@@ -104,6 +149,17 @@ void LibvirtRun::repair(const Repair& command) {
     std::lock_guard<std::mutex> lock(mutex_);
     links_down_.erase(command.target);
     return;
+  }
+  if (command.kind == FailureTarget::host) {
+    bool was_frozen;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      was_frozen = frozen_daemons_.count(command.target) > 0;
+    }
+    if (was_frozen) {
+      thaw(command.target);
+      return;
+    }
   }
   note(std::string("repair of ") + to_string(command.kind) + " " + command.target +
        " is not carried out on real hosts (restart it yourself, e.g. real/lab/lab up)");

@@ -59,7 +59,8 @@ Driver::Driver(const Scenario& scenario, const SimPlatform& platform, bool verbo
       slots_(transfer_limits(scenario.plan)),
       link_names_(link_names(scenario.plan)),
       mutex_(sg4::Mutex::create()),
-      wakeup_(sg4::ConditionVariable::create()) {}
+      wakeup_(sg4::ConditionVariable::create()),
+      host_timeout_s_(scenario.plan.recovery.host_timeout_s) {}
 
 sg4::Host* Driver::host(const std::string& name) const {
   auto it = platform_.hosts.find(name);
@@ -107,8 +108,15 @@ void Driver::on_event(const Completion& completion, double) {
 // passed, then hands over every activity that ended. The reports that arrive while the
 // engine handles them wait for the next call, at the same instant.
 WaitResult Driver::wait(std::optional<double> deadline_s) {
+  if (const std::optional<double> loss = next_host_loss();
+      loss && (!deadline_s || *loss < *deadline_s)) {
+    deadline_s = loss;
+  }
   wait_for_news(deadline_s);
   now_ = std::max(now_, sg4::Engine::get_clock());
+  WaitResult result;
+  result.now_s = sg4::Engine::get_clock();
+  lose_hung_hosts(result);
   while (!timers_.empty() && timers_.begin()->first <= now_ + kEpsilon) {
     const ActivityId id = timers_.begin()->second;
     timers_.erase(timers_.begin());
@@ -119,11 +127,13 @@ WaitResult Driver::wait(std::optional<double> deadline_s) {
     std::unique_lock lock(*mutex_);
     batch.swap(ready_);
   }
-  WaitResult result;
-  result.now_s = sg4::Engine::get_clock();
   for (Report& report : batch) {
     auto it = pending_.find(report.id);
     if (it == pending_.end()) continue;  // cancelled meanwhile: never reported
+    if (hung(it->second)) {              // nobody can hear it until the host answers again
+      held_.push_back(std::move(report));
+      continue;
+    }
     pending_.erase(it);
     result.ended.push_back(Completion{to_event(report), result.now_s});
   }
@@ -272,9 +282,13 @@ void Driver::carry_out(const Command& command) {
   if (const auto* c = std::get_if<StartRestore>(&command)) return start_restore(*c);
   if (const auto* c = std::get_if<StartBoot>(&command)) return start_boot(*c);
   if (const auto* c = std::get_if<StartShutdown>(&command)) return start_shutdown(*c);
-  if (const auto* c = std::get_if<InjectFailure>(&command))
-    return set_failed(c->kind, c->target, true);
-  if (const auto* c = std::get_if<Repair>(&command)) return set_failed(c->kind, c->target, false);
+  if (const auto* c = std::get_if<InjectFailure>(&command)) {
+    return c->hang ? hang_host(c->target) : set_failed(c->kind, c->target, true);
+  }
+  if (const auto* c = std::get_if<Repair>(&command)) {
+    if (c->kind == FailureTarget::host) end_hang(c->target);
+    return set_failed(c->kind, c->target, false);
+  }
   // SeedReplica (done before t = 0), PrunePoint, PowerOff, DeleteInstance, CorruptData:
   // bookkeeping of the engine, nothing to simulate.
 }

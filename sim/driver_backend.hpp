@@ -66,6 +66,14 @@ class Driver : public Backend, public DriveObserver {
   void set_host(const std::string& host, const std::string& cause, bool failed);
   void set_link(const std::string& link, const std::string& cause, bool failed);
   void fail_waiting();
+  // A host told to hang (driver_failures.cpp): what ends there is held, not reported, until
+  // the hang ends (Repair) or recovery.host_timeout passes -- then the host is lost: turned
+  // off, its held reports become failures, and HostLost is reported first.
+  void hang_host(const std::string& host);
+  void end_hang(const std::string& host);
+  std::optional<double> next_host_loss() const;
+  void lose_hung_hosts(WaitResult& result);
+  bool hung(const Pending& pending) const;
   void start_admitted(const std::vector<ActivityId>& admitted);
 
   struct Job {
@@ -103,6 +111,9 @@ class Driver : public Backend, public DriveObserver {
   int idle_watchers_ = 0;  // watchers waiting for a job that no job is promised to
   std::map<std::string, std::set<std::string>> host_down_;  // host -> failures holding it off
   std::map<std::string, std::set<std::string>> link_down_;  // plan link -> failures
+  double host_timeout_s_;               // recovery.host_timeout: a hung host is lost after it
+  std::map<std::string, double> hung_;  // hung host -> when it is lost
+  std::vector<Report> held_;            // ended on a hung host, not yet reported
   double now_ = 0.0;
   std::string error_;
 };

@@ -1,5 +1,6 @@
 // Failures and repairs in the simulated backend (driver_backend.hpp): hosts and links turned
-// off and on, what is down on a transfer's way, waiting transfers a failure reaches.
+// off and on, what is down on a transfer's way, waiting transfers a failure reaches, and
+// hosts that hang (their reports held until they answer again or are lost).
 #include "sim/driver_backend.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -110,6 +111,73 @@ void Driver::set_link(const std::string& name, const std::string& cause, bool fa
     if (was_on && !causes.empty()) link->turn_off();
     if (!was_on && causes.empty()) link->turn_on();
   }
+}
+
+// A hang (SPEC 9): the host's daemon stops answering. What runs there goes on (a guest keeps
+// booting, bytes keep flowing), but nothing it does can be seen or controlled: its reports are
+// held. The run learns of it as a real one does, when recovery.host_timeout passes without
+// an answer -- libvirt's keepalive there, this timer here.
+void Driver::hang_host(const std::string& name) {
+  if (host(name) == nullptr || host_off(name) || hung_.count(name)) return;
+  hung_[name] = sg4::Engine::get_clock() + host_timeout_s_;
+  note("host " + name + " stops answering; lost at " + std::to_string(hung_[name]) + " s");
+}
+
+// The host answers again before it was lost: what it held is reported now.
+void Driver::end_hang(const std::string& name) {
+  if (hung_.erase(name) == 0) return;
+  std::vector<Report> still_held;
+  std::unique_lock lock(*mutex_);
+  for (Report& report : held_) {
+    const auto it = pending_.find(report.id);
+    if (it != pending_.end() && hung(it->second)) {
+      still_held.push_back(std::move(report));
+    } else {
+      ready_.push_back(std::move(report));
+    }
+  }
+  held_.swap(still_held);
+}
+
+std::optional<double> Driver::next_host_loss() const {
+  std::optional<double> first;
+  for (const auto& [name, loss_s] : hung_) {
+    if (!first || loss_s < *first) first = loss_s;
+  }
+  return first;
+}
+
+// Hosts whose hang lasted recovery.host_timeout are lost now: HostLost comes before any
+// report of this instant, the host goes off (what still ran there fails), and what it held
+// is reported failed.
+void Driver::lose_hung_hosts(WaitResult& result) {
+  std::vector<std::string> lost;
+  for (const auto& [name, loss_s] : hung_) {
+    if (loss_s <= sg4::Engine::get_clock() + 1e-9) lost.push_back(name);  // drive()'s instant
+  }
+  for (const std::string& name : lost) {
+    hung_.erase(name);
+    result.ended.push_back(Completion{HostLost{name}, result.now_s});
+    set_host(name, "host:" + name, true);  // as a crash: a Repair of the host turns it on
+    std::vector<Report> still_held;
+    std::unique_lock lock(*mutex_);
+    for (Report& report : held_) {
+      const auto it = pending_.find(report.id);
+      if (it != pending_.end() && hung(it->second)) {
+        still_held.push_back(std::move(report));
+        continue;
+      }
+      report.ok = false;
+      report.detail = "host " + name + " stopped answering";
+      ready_.push_back(std::move(report));
+    }
+    held_.swap(still_held);
+  }
+}
+
+bool Driver::hung(const Pending& pending) const {
+  return hung_.count(pending.host) > 0 ||
+         (!pending.target_host.empty() && hung_.count(pending.target_host) > 0);
 }
 
 }  // namespace firedrill::sim

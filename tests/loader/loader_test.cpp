@@ -199,6 +199,31 @@ TEST(Loader, ReadsEveryEventKind) {
   EXPECT_EQ(s.events[1].target, "san1");
 }
 
+TEST(Loader, AHostFailureMayBeAHang) {
+  Json scenario = valid_scenario();
+  scenario["events"][0] = Json::parse(R"({"at": "1h", "fail": "host", "target": "esx2",
+                                          "mode": "hang", "repair_after": "30s"})");
+  EXPECT_TRUE(load_ok(scenario).scenario.events[0].hang);
+  scenario["events"][0]["mode"] = "crash";
+  EXPECT_FALSE(load_ok(scenario).scenario.events[0].hang);
+
+  scenario["events"][0]["mode"] = "hnag";
+  Result<Loaded> loaded = load_scenario_text(scenario.dump(), "t.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.errors()[0].render(),
+            "t.json: events[0].mode: unknown mode 'hnag': expected crash or hang (did you mean "
+            "'hang'?)");
+
+  scenario["events"][0] = Json::parse(R"({"at": "1h", "fail": "link", "target": "wan",
+                                          "mode": "hang"})");
+  loaded = load_scenario_text(scenario.dump(), "t.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(
+      loaded.errors()[0].render().find("t.json: events[0].mode: \"hang\" applies to a host only"),
+      std::string::npos)
+      << loaded.errors()[0].render();
+}
+
 TEST(Loader, SeedOptionReplacesTheScenarioSeed) {
   LoadOptions options;
   options.seed = 12345;
