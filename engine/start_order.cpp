@@ -134,6 +134,7 @@ EngineState::BootAttempt EngineState::try_boot(int o, int m) {
   member.activity = id;
   member.stage = Member::Stage::booting;
   member.boot_start_s = now_s_;
+  member.attempt_start_s = now_s_;
   ++booting_count_;
   return BootAttempt::booted;
 }
