@@ -185,6 +185,13 @@ std::vector<Malformed> cases() {
       {"boot_failure_probability_text",
        [](Json& s) { vm(s, 1)["boot_failure_probability"] = "10%"; },
        "plan.vms[1].boot_failure_probability", "expected a probability (a number from 0 to 1)"},
+      {"vm_replicated_twice_to_one_host",
+       [](Json& s) {
+         Json again = s["plan"]["replication"][0];
+         again["name"] = "again";
+         s["plan"]["replication"].push_back(again);
+       },
+       "plan.replication[1].vms[0]", "is already replicated to 'dr1' by job"},
       {"event_unknown_host",
        [](Json& s) {
          s["events"][0] = Json::parse(R"({"at": "1h", "fail": "host", "target": "esx3"})");
