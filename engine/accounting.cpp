@@ -40,7 +40,9 @@ void EngineState::settle_first_incident(int v, const Operation& op, const Member
       result.recovery_point_s = member.point_as_of_s;
       break;
     case Operation::Kind::planned:
-      result.rpo_s = 0.0;  // the final sync shipped everything up to the shutdown
+      // The final sync shipped everything up to the shutdown (RPO 0), unless it was cut off
+      // and the VM came back from an older point (SPEC 9).
+      result.rpo_s = span_s(std::max(0.0, member.off_s - member.point_as_of_s));
       result.recovery_point_s = member.point_as_of_s;
       break;
     case Operation::Kind::ha:
@@ -49,6 +51,7 @@ void EngineState::settle_first_incident(int v, const Operation& op, const Member
       result.rpo_s = 0.0;  // its own disk survived
       break;
   }
+  result.reason = member.detour;  // a recovery that went otherwise than planned says why
   result.critical_path = critical_path(op, static_cast<int>(&member - op.members.data()));
 }
 
@@ -56,22 +59,30 @@ std::vector<CriticalStep> EngineState::prelude_steps(const Operation& op,
                                                      const Member& member) const {
   std::vector<CriticalStep> steps;
   const std::string& name = vms_[member.vm].vm->name;
+  // Time lost to a recovery host that failed under the first restore (SPEC 9), counted from
+  // that restore's start to the one that made it.
+  const double first_restore_s =
+      member.first_restore_start_s >= 0 ? member.first_restore_start_s : member.restore_start_s;
+  const double host_lost_s = member.restore_start_s - first_restore_s;
   switch (op.kind) {
     case Operation::Kind::replica:
       push_step(steps, "detection", name, op.declared_s - op.incident_s);
-      push_step(steps, "operator_delay", name, member.restore_start_s - op.declared_s);
+      push_step(steps, "operator_delay", name, first_restore_s - op.declared_s);
+      push_step(steps, "host_lost", name, host_lost_s);
       push_step(steps, "restore", name, member.prelude_end_s - member.restore_start_s);
       break;
     case Operation::Kind::ha:
       push_step(steps, "ha_timeout", name, member.prelude_end_s - op.incident_s);
       break;
     case Operation::Kind::test:
-      push_step(steps, "restore", name, member.prelude_end_s - op.incident_s);
+      push_step(steps, "host_lost", name, host_lost_s);
+      push_step(steps, "restore", name, member.prelude_end_s - op.incident_s - host_lost_s);
       break;
     case Operation::Kind::planned:
     case Operation::Kind::failback:
       push_step(steps, "shutdown", name, member.off_s - op.rto_base_s);
-      push_step(steps, "sync", name, member.restore_start_s - member.off_s);
+      push_step(steps, "sync", name, first_restore_s - member.off_s);
+      push_step(steps, "host_lost", name, host_lost_s);
       push_step(steps, "restore", name, member.prelude_end_s - member.restore_start_s);
       break;
     case Operation::Kind::repair:
@@ -119,7 +130,9 @@ std::vector<CriticalStep> EngineState::critical_path(const Operation& op, int m)
         break;
     }
   }
-  const double boot_s = member.ready_s - member.boot_start_s;
+  // Boot attempts that did not reach ready (SPEC 9), then the one that did.
+  push_step(steps, "boot_retry", name, member.attempt_start_s - member.boot_start_s);
+  const double boot_s = member.ready_s - member.attempt_start_s;
   push_step(steps, "boot", name, std::min(boot_s, member.boot_time_s));
   push_step(steps, "boot_contention", name, boot_s - member.boot_time_s);
   return steps;

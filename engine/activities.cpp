@@ -73,6 +73,10 @@ void EngineState::on_restore_ended(const RestoreEnded& event) {
 }
 
 void EngineState::on_boot_ended(const BootEnded& event) {
+  if (!event.ok) {
+    on_boot_failed(event);  // retried or failed: recovery_faults.cpp
+    return;
+  }
   const std::optional<ActivityRef> ref =
       take_member_activity(event.id, event.ok, "boot", event.detail);
   if (!ref) return;

@@ -230,6 +230,9 @@ void EngineState::fire(const Timer& timer) {
     case Timer::Kind::op_start:
       start_replica_failover(timer.index);
       break;
+    case Timer::Kind::sync_timeout:
+      final_sync_timed_out(timer.index);
+      break;
     case Timer::Kind::run_end:
       end_run();
       end_s_ = scenario_.duration_s;

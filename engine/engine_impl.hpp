@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "engine/engine.hpp"
 #include "engine/engine_state.hpp"
@@ -26,6 +27,7 @@ class EngineState {
   Outcome outcome() const;  // accounting.cpp
   // invariants.cpp: "" when the bookkeeping is consistent, else what is wrong.
   std::string invariant_violation() const;
+  std::string member_violation() const;
 
  private:
   friend class FailoverEngine;
@@ -53,6 +55,19 @@ class EngineState {
   void on_restore_ended(const RestoreEnded& event);
   void on_boot_ended(const BootEnded& event);
   void on_shutdown_ended(const ShutdownEnded& event);
+
+  // recovery_faults.cpp: faults during a failover (SPEC 9)
+  void on_boot_failed(const BootEnded& event);
+  void drop_points_on_host(int host);
+  void member_host_failed(int operation, int member, int host, const std::string& cause);
+  std::pair<int, const RecoveryPoint*> newest_available_point(int vm, int operation,
+                                                              int preferred = -1) const;
+  bool restore_again(int operation, int member, const std::string& why);
+  void start_final_sync(int operation, int member);
+  void final_sync_cut_off(int operation, int member, const std::string& why);
+  void final_sync_timed_out(int wait);
+  void resume_final_syncs();
+  void restore_from_newest_point(int operation, int member, const std::string& why);
 
   // replication.cpp
   void replication_tick(int job);
@@ -96,6 +111,7 @@ class EngineState {
   void begin_shutdowns(int operation);
   void member_off(int operation, int member);
   void member_synced(int operation, int member);
+  void place_moved_member(int operation, int member);
   void start_failback(double now_s);
   void start_reverse_sync(int operation, int member);
   void failback_follows(int vm, bool arrived, const std::string& reason);
@@ -162,6 +178,8 @@ class EngineState {
   // set and are put back by the event that may unblock them (member_done).
   std::set<std::tuple<int, int, int, int, int>> boot_candidates_;
   std::vector<std::vector<int>> job_replicas_;  // replica indices of each job
+  // Final syncs waiting for their route (operation, member), by Timer::index of their timeout.
+  std::vector<std::pair<int, int>> sync_waits_;
 
   std::vector<TimelineStep> timeline_;
   std::vector<TransferRecord> transfers_;

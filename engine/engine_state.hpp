@@ -19,7 +19,15 @@ namespace firedrill {
 
 // A timer the engine set for itself; fired by advance().
 struct Timer {
-  enum class Kind { replication_tick, scenario_event, repair, ha_timeout, op_start, run_end };
+  enum class Kind {
+    replication_tick,
+    scenario_event,
+    repair,
+    ha_timeout,
+    op_start,
+    sync_timeout,
+    run_end
+  };
   double at_s = 0.0;
   std::uint64_t sequence = 0;  // ties broken by creation order: deterministic
   Kind kind = Kind::run_end;
@@ -92,6 +100,7 @@ struct Member {
     reverse_synced,
     shutting_down,
     syncing,
+    sync_waiting,  // its final sync was cut off: waits for the route (SPEC 9)
     restoring,
     queued,
     booting,
@@ -108,11 +117,19 @@ struct Member {
   double point_as_of_s = 0.0;
   std::optional<ActivityId> activity;
   int transfer_record = -1;
-  double prelude_end_s = 0.0;  // when it became ready to boot (restore done, HA timeout...)
-  double boot_start_s = 0.0;
+  double prelude_end_s = 0.0;    // when it became ready to boot (restore done, HA timeout...)
+  double boot_start_s = 0.0;     // its first boot attempt
+  double attempt_start_s = 0.0;  // its current boot attempt (after failed ones, SPEC 9)
+  int failed_boots = 0;
   double ready_s = 0.0;
   double boot_time_s = 0.0;
   double restore_start_s = 0.0;
+  double first_restore_start_s = -1.0;  // before a recovery host failed under it (SPEC 9)
+  int sync_failures = 0;                // final syncs that failed while their route was up
+  int sync_wait = -1;  // index of its current wait for a cut-off final sync (sync_waits_)
+  // Why it came back other than planned (restored again elsewhere, from an older point):
+  // the report's reason for a VM that was recovered all the same.
+  std::string detour;
   double shutdown_start_s = -1.0;
   bool reserved = false;  // an instance (and its memory) is placed on target_host
   double off_s = -1.0;

@@ -151,6 +151,7 @@ void EngineState::on_repair(int event_index) {
   }
   step("", "repair", repaired_hosts.size() == 1 ? repaired_hosts[0] : -1, now_s_, now_s_,
        std::string("repair ") + to_string(event.kind) + " " + event.target);
+  resume_final_syncs();  // moves whose final sync waits for this route go on (SPEC 9)
   for (int h : repaired_hosts) {
     // A repaired host comes back empty: nothing it ran is restarted behind the engine's
     // back (a VM recovered elsewhere must not run twice).
@@ -204,7 +205,9 @@ void EngineState::fail_datastore(int datastore, const std::string& cause) {
 }
 
 void EngineState::stop_instances_on_host(int host, const std::string& cause) {
-  // Copies booting, restoring or queued here (production or test) fail with their member.
+  // Its recovery points go with it; copies booting, restoring or queued here (production or
+  // test) are restored again elsewhere or fail with their member (recovery_faults.cpp).
+  drop_points_on_host(host);
   for (std::size_t o = 0; o < operations_.size(); ++o) {
     if (operations_[o].finished) continue;
     for (std::size_t m = 0; m < operations_[o].members.size(); ++m) {
@@ -212,8 +215,7 @@ void EngineState::stop_instances_on_host(int host, const std::string& cause) {
       if (member.target_host != host) continue;
       if (member.stage == Member::Stage::booting || member.stage == Member::Stage::restoring ||
           member.stage == Member::Stage::queued) {
-        member_failed(static_cast<int>(o), static_cast<int>(m),
-                      "host " + hosts_[host].host->name + " failed (" + cause + ")");
+        member_host_failed(static_cast<int>(o), static_cast<int>(m), host, cause);
       }
     }
   }

@@ -16,6 +16,20 @@ bool is_open(Member::Stage stage) {
   return stage != Member::Stage::ready && stage != Member::Stage::failed;
 }
 
+// The stages in which a member waits for an activity of its own to end.
+bool has_activity(Member::Stage stage) {
+  switch (stage) {
+    case Member::Stage::reverse_syncing:
+    case Member::Stage::shutting_down:
+    case Member::Stage::syncing:
+    case Member::Stage::restoring:
+    case Member::Stage::booting:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Memory in bytes, summed and subtracted in floating point as VMs come and go: a byte of
 // slack (plus rounding on very large totals) is far below any VM's size.
 bool close(double a, double b) {
@@ -50,6 +64,7 @@ std::string EngineState::invariant_violation() const {
       }
     }
   }
+  if (const std::string why = member_violation(); !why.empty()) return why;
   if (booting != booting_count_) {
     return "the boot count is " + std::to_string(booting_count_) + " but " +
            std::to_string(booting) + " members are booting";
@@ -76,6 +91,46 @@ std::string EngineState::invariant_violation() const {
   for (std::size_t v = 0; v < vms_.size(); ++v) {
     if (copies[v] > 1)
       return vms_[v].vm->name + " has " + std::to_string(copies[v]) + " copies booting";
+  }
+  return "";
+}
+
+// Each member against its own activity, reservation and boot attempts, and recovery points
+// against the hosts that hold them (SPEC 9: a failed host's points are gone).
+std::string EngineState::member_violation() const {
+  for (std::size_t o = 0; o < operations_.size(); ++o) {
+    for (std::size_t m = 0; m < operations_[o].members.size(); ++m) {
+      const Member& member = operations_[o].members[m];
+      const std::string who = vms_[member.vm].vm->name + " (member " + std::to_string(m) +
+                              " of operation " + std::to_string(o) + ")";
+      if (has_activity(member.stage) != member.activity.has_value()) {
+        return who + (member.activity ? " holds an activity in a stage that has none"
+                                      : " has no activity in a stage that waits for one");
+      }
+      if (member.activity) {
+        const auto it = activities_.find(*member.activity);
+        if (it == activities_.end() || it->second.operation != static_cast<int>(o) ||
+            it->second.member != static_cast<int>(m)) {
+          return who + " holds activity #" + std::to_string(*member.activity) +
+                 " that is not its own";
+        }
+      }
+      if (is_open(member.stage) && member.reserved &&
+          (member.target_host < 0 || !hosts_[member.target_host].up)) {
+        return who + " holds a reservation on a host that is down";
+      }
+      const int most = plan_.recovery.boot_retries + (is_open(member.stage) ? 0 : 1);
+      if (member.failed_boots > most) {
+        return who + " failed " + std::to_string(member.failed_boots) +
+               " boots, more than recovery.boot_retries allows";
+      }
+    }
+  }
+  for (const ReplicaState& replica : replicas_) {
+    if (!hosts_[replica.target_host].up && !replica.points.empty()) {
+      return vms_[replica.vm].vm->name + " keeps recovery points on " +
+             hosts_[replica.target_host].host->name + ", which is down";
+    }
   }
   return "";
 }

@@ -115,6 +115,23 @@ inline auto as_int(long long min, long long max) {
     return std::nullopt;
   };
 }
+// A probability: a number from 0 to 1.
+inline auto as_probability() {
+  return [](ReadContext& context, const Json& value,
+            const std::string& path) -> std::optional<double> {
+    if (!value.is_number()) {
+      context.error(path,
+                    "expected a probability (a number from 0 to 1), got " + describe_json(value));
+      return std::nullopt;
+    }
+    const double p = value.get<double>();
+    if (!(p >= 0.0 && p <= 1.0)) {
+      context.error(path, "must be from 0 to 1, got " + describe_json(value));
+      return std::nullopt;
+    }
+    return p;
+  };
+}
 inline auto as_unsigned() {
   return [](ReadContext& context, const Json& value, const std::string& path) {
     return read_unsigned(context, value, path);

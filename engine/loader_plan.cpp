@@ -210,6 +210,8 @@ const ObjectTable<Vm>& vm_table() {
           field_of("objectives", false, &Vm::objectives, as_object(objectives_table())),
           field_of("depends_on", false, &Vm::depends_on, as_names(false)),
           field_of("priority", false, &Vm::priority, as_priority()),
+          field_of("boot_failure_probability", false, &Vm::boot_failure_probability,
+                   as_probability()),
       }};
   return table;
 }
@@ -300,6 +302,9 @@ const ObjectTable<Recovery>& recovery_table() {
           field_of("max_concurrent_boots", false, &Recovery::max_concurrent_boots,
                    as_count("must be at least 1 (leave it out for no limit), got ")),
           field_of("host_timeout", false, &Recovery::host_timeout_s, as_duration(Sign::positive)),
+          field_of("boot_retries", false, &Recovery::boot_retries, as_int(0, 100)),
+          field_of("final_sync_timeout", false, &Recovery::final_sync_timeout_s,
+                   as_duration(Sign::non_negative)),
       }};
   return table;
 }

@@ -48,6 +48,7 @@ void EngineState::restore_member(int o, int m) {
   member.activity = id;
   member.stage = Member::Stage::restoring;
   member.restore_start_s = now_s_;
+  if (member.first_restore_start_s < 0) member.first_restore_start_s = now_s_;
   member.prelude_end_s = now_s_;
 }
 
@@ -60,7 +61,7 @@ void EngineState::member_ready(int o, int m, std::optional<double> data_as_of_s)
   member.ready_s = now_s_;
   member_done(o, m);
   const std::string& name = vm.vm->name;
-  step(name, "boot", member.target_host, member.boot_start_s, now_s_, member.instance);
+  step(name, "boot", member.target_host, member.attempt_start_s, now_s_, member.instance);
   step(name, "ready", member.target_host, now_s_, now_s_, member.instance);
   const OperationTraits& kind = traits(o);
   if (!kind.test_copies) {

@@ -70,6 +70,9 @@ struct Vm {
   Objectives objectives;
   std::vector<std::string> depends_on;
   int priority = 3;  // 1 boots first ... 5 last
+  // Simulator only: the chance that one boot attempt does not reach ready (SPEC 9), drawn
+  // per attempt from the run's seed by the simulator; real boots fail on their own.
+  double boot_failure_probability = 0.0;
 };
 
 struct HaPolicy {
@@ -115,6 +118,12 @@ struct Recovery {
   // A real host whose daemon stops answering for this long is lost (SPEC 9); also the bound
   // on opening a connection to it.
   double host_timeout_s = 60.0;
+  // A boot that does not reach ready is powered off and tried again this many times before
+  // the VM is failed (SPEC 9).
+  int boot_retries = 1;
+  // A planned failover's final sync whose route fails waits this long for a repair, then
+  // the VM is restored from its newest recovery point instead (SPEC 9).
+  double final_sync_timeout_s = 600.0;
 };
 
 struct Plan {

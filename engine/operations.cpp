@@ -74,7 +74,9 @@ void EngineState::route_down_vm(int v, double incident_s, const std::string& cau
   VmState& vm = vms_[v];
   vm.active_operation = -1;
   if (join_ha_restart(v, incident_s, cause)) return;
-  if (vm.at_home && primary_replica(v) >= 0) {
+  // At home: its replica. Recovered elsewhere (a recovery host failed under it, SPEC 9): a
+  // replica again, from the newest point still available.
+  if (primary_replica(v) >= 0) {
     join_replica_failover(v, incident_s, cause);
     return;
   }

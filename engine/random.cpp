@@ -87,6 +87,14 @@ double Rng::standard_normal() {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
+double keyed_uniform01(std::uint64_t seed, std::string_view key, std::uint64_t n) {
+  std::uint64_t hash = 0xCBF29CE484222325ULL;  // FNV-1a of the key
+  for (const char c : key) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
+  std::uint64_t state = seed ^ splitmix64(hash);
+  state ^= splitmix64(n);
+  return static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53;
+}
+
 double draw_s(const DurationSpec& spec, Rng& rng) {
   double value = spec.a_s;
   switch (spec.kind) {

@@ -78,32 +78,32 @@ void EngineState::member_off(int o, int m) {
   step(vm.vm->name, "shutdown", vm.current_host, member.shutdown_start_s, now_s_);
   vm.running = false;
   release_instance(member.vm, member.instance);
-  const bool failback = traits(o).reverse;
-  int target = vm.home_host;
-  double since_s = op.incident_s;  // failback: the reverse sync shipped changes up to T
-  if (!failback) {
+  if (!traits(o).reverse) {
     stop_replication(member.vm);
-    const ReplicaState& replica = replicas_[member.replica];
-    target = replica.target_host;
-    since_s = replica.points.empty() ? 0.0 : replica.points.back().as_of_s;
-  }
-  if (!route_up(vm.current_host, target)) {
-    member_failed(o, m, "final sync impossible: no route to " + hosts_[target].host->name);
+    start_final_sync(o, m);  // recovery_faults.cpp: it may wait for a cut-off route
+  } else if (!route_up(vm.current_host, vm.home_host)) {
+    member_failed(o, m, "final sync impossible: no route to " + hosts_[vm.home_host].host->name);
   } else {
+    // The reverse sync of phase 1 shipped the changes up to the failback's start.
     member.stage = Member::Stage::syncing;
-    member.activity =
-        start_transfer(failback ? TransferKind::reverse_sync : TransferKind::final_sync,
-                       member.replica, member.vm, member.instance, vm.current_host, target,
-                       vm.vm->change_rate_Bps * std::max(0.0, now_s_ - since_s), now_s_, o, m);
+    member.activity = start_transfer(
+        TransferKind::reverse_sync, member.replica, member.vm, member.instance, vm.current_host,
+        vm.home_host, vm.vm->change_rate_Bps * std::max(0.0, now_s_ - op.incident_s), now_s_, o, m);
   }
   begin_shutdowns(o);
 }
 
 void EngineState::member_synced(int o, int m) {
   Operation& op = operations_[o];
-  Member& member = op.members[m];
+  op.members[m].point_as_of_s = op.members[m].off_s;  // nothing changed after the VM was off
+  place_moved_member(o, m);
+}
+
+// Places a moved VM (its final sync done, or fallen back to an older point) at the recovery
+// site -- a failback: on its original host -- and restores it there.
+void EngineState::place_moved_member(int o, int m) {
+  Member& member = operations_[o].members[m];
   VmState& vm = vms_[member.vm];
-  member.point_as_of_s = member.off_s;  // nothing changed after the VM was off
   int host = -1;
   if (traits(o).reverse) {
     host = place_on_site(vm.home_host, hosts_[vm.home_host].site, vm.vm->memory_B);

@@ -44,9 +44,8 @@ void EngineState::start_replica_failover(int o) {
     step(name, "detection", -1, op.incident_s, op.declared_s);
     step(name, "operator_wait", -1, op.declared_s, now_s_);
     stop_replication(member.vm);
-    const RecoveryPoint* point = op.corruption
-                                     ? newest_clean_point_before(member.replica, op.incident_s)
-                                     : newest_point_completed_by(member.replica, op.incident_s);
+    // Its own job's target first; when that host is gone, another job's (SPEC 9).
+    const auto [replica_index, point] = newest_available_point(member.vm, o, member.replica);
     if (!point) {
       member.data_lost = true;
       member_failed(o, m,
@@ -54,6 +53,7 @@ void EngineState::start_replica_failover(int o) {
                                   : "no recovery point completed before the incident");
       continue;
     }
+    member.replica = replica_index;
     member.point_as_of_s = point->as_of_s;
     const ReplicaState& replica = replicas_[member.replica];
     const int site = index_.recovery_site(replica.target_host);

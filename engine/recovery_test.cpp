@@ -27,11 +27,12 @@ void EngineState::start_test_failover(double now_s) {
   for (int m : members_in_order(operations_[o])) {
     Member& member = operations_[o].members[m];
     note_incident(member.vm, now_s, "test failover");
-    const RecoveryPoint* point = newest_point_completed_by(member.replica, now_s);
+    const auto [replica_index, point] = newest_available_point(member.vm, o, member.replica);
     if (!point) {
       member_failed(o, m, "no recovery point to test from");
       continue;
     }
+    member.replica = replica_index;
     member.point_as_of_s = point->as_of_s;
     const ReplicaState& replica = replicas_[member.replica];
     const int site = index_.recovery_site(replica.target_host);

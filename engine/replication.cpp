@@ -100,6 +100,11 @@ void EngineState::transfer_lost(ActivityId id, const std::string& why) {
     replicas_[ref.replica].in_flight_record = -1;
     return;
   }
+  const Member& member = operations_[ref.operation].members[ref.member];
+  if (member.stage == Member::Stage::syncing && !traits(ref.operation).reverse) {
+    final_sync_cut_off(ref.operation, ref.member, why);  // waits or falls back (SPEC 9)
+    return;
+  }
   member_failed(ref.operation, ref.member, "transfer lost: " + why);
 }
 

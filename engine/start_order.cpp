@@ -81,9 +81,12 @@ EngineState::BootAttempt EngineState::try_boot(int o, int m) {
         member.blocker_vm = d;
         return BootAttempt::blocked;
       }
+      // Ready here but down again (its recovery host failed, SPEC 9): as if outside. (A
+      // test copy depends on the test copies of its operation alone.)
+      if (traits(o).test_copies || vm_serving(d)) continue;
+    } else if (vm_serving(d)) {
       continue;
     }
-    if (vm_serving(d)) continue;
     const VmState& dep = vms_[d];
     if (dep.active_operation >= 0 || dep.awaiting_repair) {
       member.blocker = Member::Blocker::dependency;
@@ -134,6 +137,7 @@ EngineState::BootAttempt EngineState::try_boot(int o, int m) {
   member.activity = id;
   member.stage = Member::Stage::booting;
   member.boot_start_s = now_s_;
+  member.attempt_start_s = now_s_;
   ++booting_count_;
   return BootAttempt::booted;
 }

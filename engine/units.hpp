@@ -72,4 +72,9 @@ class Rng {
 // Draws one value of the spec (seconds, >= 0).
 double draw_s(const DurationSpec& spec, Rng& rng);
 
+// One uniform draw in [0, 1) named by (seed, key, n) alone, independent of every other draw:
+// a backend that decides per event (the n-th boot of VM `key`) gets the same answer for the
+// same seed whatever else happened in the run, in whatever order.
+double keyed_uniform01(std::uint64_t seed, std::string_view key, std::uint64_t n);
+
 }  // namespace firedrill

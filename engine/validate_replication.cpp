@@ -28,7 +28,9 @@ void check_retention(PlanContext& context, std::size_t j, const DurationSpec& de
 
 void check_replication(PlanContext& context) {
   context.check_duplicates(context.plan.replication, "replication", "replication job");
-  std::map<std::string, std::string> job_of;
+  // A VM may be replicated by several jobs to different hosts (a point survives the loss of
+  // one recovery host, SPEC 9); two jobs of one VM to one host would hold the same points.
+  std::map<std::pair<std::string, std::string>, std::string> job_of;  // (VM, target) -> job
   for (std::size_t j = 0; j < context.plan.replication.size(); ++j) {
     const ReplicationJob& job = context.plan.replication[j];
     const std::string path = context.at("replication", j);
@@ -46,10 +48,10 @@ void check_replication(PlanContext& context) {
       const std::string vm_path = json_path_index(path + ".vms", k);
       const std::string& name = job.vms[k];
       if (!context.known(context.vms, name, vm_path, "VM")) continue;
-      const auto [it, inserted] = job_of.emplace(name, job.name);
+      const auto [it, inserted] = job_of.emplace(std::pair{name, job.target_host}, job.name);
       if (!inserted) {
-        context.error(vm_path,
-                      "VM " + named(name) + " is already replicated by job " + named(it->second));
+        context.error(vm_path, "VM " + named(name) + " is already replicated to " +
+                                   named(job.target_host) + " by job " + named(it->second));
         continue;
       }
       const Vm& vm = context.plan.vms[context.vms.at(name)];

@@ -2,7 +2,9 @@
 // reports how they ended, at the simulated time they ended. It adds no policy.
 //
 //   StartBoot      an execution of boot_time_s x speed flops on the target host, one core
-//                  at most, so n boots on c cores each progress at min(1, c/n)
+//                  at most, so n boots on c cores each progress at min(1, c/n); with the
+//                  VM's boot_failure_probability it takes that time and then fails ("did
+//                  not become ready"), decided per attempt from (seed, VM, attempt number)
 //   StartTransfer  a communication of `bytes` over the route between two sites (latency +
 //                  bytes / bandwidth alone, fair sharing otherwise); inside one site it is
 //                  free and instant (reported at once)

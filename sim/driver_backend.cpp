@@ -60,7 +60,13 @@ Driver::Driver(const Scenario& scenario, const SimPlatform& platform, bool verbo
       link_names_(link_names(scenario.plan)),
       mutex_(sg4::Mutex::create()),
       wakeup_(sg4::ConditionVariable::create()),
-      host_timeout_s_(scenario.plan.recovery.host_timeout_s) {}
+      host_timeout_s_(scenario.plan.recovery.host_timeout_s),
+      seed_(scenario.seed) {
+  for (const Vm& vm : scenario.plan.vms) {
+    if (vm.boot_failure_probability > 0)
+      boot_failure_probability_[vm.name] = vm.boot_failure_probability;
+  }
+}
 
 sg4::Host* Driver::host(const std::string& name) const {
   auto it = platform_.hosts.find(name);
@@ -241,7 +247,14 @@ void Driver::await(const Job& job) {
     report.ok = false;
   }
   left_simgrid(job);
-  if (!report.ok) {
+  if (report.ok && job.kind == Kind::boot) {
+    const auto booted = pending_.find(job.id);
+    if (booted != pending_.end() && booted->second.fails) {
+      report.ok = false;
+      report.detail = "did not become ready (boot_failure_probability)";
+    }
+  }
+  if (!report.ok && report.detail.empty()) {
     auto it = pending_.find(job.id);
     if (it != pending_.end() && job.kind == Kind::transfer) {
       report.detail = why_down(it->second.host, it->second.target_host);
@@ -326,6 +339,14 @@ void Driver::start_boot(const StartBoot& command) {
   const double flops =
       std::max(0.0, command.boot_time_s) * platform_.speed_of_host.at(command.host);
   pending_[command.id] = Pending{Kind::boot, nullptr, command.host, "", 0.0, flops};
+  // The physics of a boot that does not come up: decided here, from the seed, the VM and its
+  // attempt number in this run, so one seed gives the same run byte for byte; the engine
+  // decides what to do about it (engine/recovery_faults.cpp).
+  const std::uint64_t attempt = ++boot_attempts_[command.vm];
+  if (const auto p = boot_failure_probability_.find(command.vm);
+      p != boot_failure_probability_.end()) {
+    pending_[command.id].fails = keyed_uniform01(seed_, command.vm, attempt) < p->second;
+  }
   watch(command.id, Kind::boot);
 }
 

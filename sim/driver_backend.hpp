@@ -38,6 +38,7 @@ struct Pending {
   std::string target_host;             // transfer only
   double end_s = 0.0;                  // shutdown timers
   double amount = 0.0;                 // transfer: bytes; boot: flops
+  bool fails = false;                  // boot: takes its time, then does not reach ready
 };
 
 // The simulated backend of drive(), for one run on one copy of the platform.
@@ -116,6 +117,10 @@ class Driver : public Backend, public DriveObserver {
   std::vector<Report> held_;            // ended on a hung host, not yet reported
   double now_ = 0.0;
   std::string error_;
+  // Boots that do not reach ready (SPEC 9): each attempt draws from (seed, VM, attempt).
+  std::uint64_t seed_ = 0;
+  std::unordered_map<std::string, double> boot_failure_probability_;  // by VM
+  std::unordered_map<std::string, std::uint64_t> boot_attempts_;      // by VM, so far
 };
 
 }  // namespace firedrill::sim

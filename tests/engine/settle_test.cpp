@@ -145,11 +145,12 @@ TEST(Settle, AFailbackWaitsForVmsStillOnTheirWayToTheRecoverySite) {
 }
 
 TEST(Settle, AFailbackWhoseVmNeverReachesTheRecoverySiteFailsItThere) {
-  // The planned move of every VM fails (the WAN is cut before any final sync), so the
-  // failback asked for meanwhile has nothing to bring home.
+  // The planned move of every VM fails (the only recovery host fails, with every recovery
+  // point, before any final sync), so the failback asked for meanwhile has nothing to bring
+  // home. (A cut WAN would not do: the move waits for it, then restores older points, SPEC 9.)
   Scenario s = three_tier();
   s.events = {event_at(Event::Kind::planned_failover, "", 7000),
-              event_at(Event::Kind::fail_link, "wan", 7001),
+              event_at(Event::Kind::fail_host, "dr1", 7001),
               event_at(Event::Kind::failback, "", 7002)};
   const Outcome outcome = run_analytic(settling(s));
   for (const VmResult& vm : outcome.vms) {

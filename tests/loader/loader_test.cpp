@@ -135,9 +135,27 @@ TEST(Loader, AppliesTheDocumentedDefaults) {
   EXPECT_EQ(r.operator_delay, DurationSpec::fixed_at(0));
   EXPECT_TRUE(r.power_off_source);
   EXPECT_EQ(r.max_concurrent_boots, 0);
+  EXPECT_EQ(r.boot_retries, 1) << "SPEC 9: one retry by default";
+  EXPECT_EQ(r.final_sync_timeout_s, 600.0) << "SPEC 9: 10m by default";
+  EXPECT_EQ(ad.boot_failure_probability, 0.0);
   EXPECT_EQ(s.plan.links[0].max_concurrent_transfers, 0) << "no limit unless given";
   EXPECT_EQ(s.plan.replication[0].retention.points, 24);
   EXPECT_EQ(s.plan.sites[0].hosts[0].speed_flops, 1e9);
+}
+
+TEST(Loader, ReadsTheFaultsDuringAFailoverFields) {
+  Json scenario = valid_scenario();
+  scenario["plan"]["recovery"]["boot_retries"] = 3;
+  scenario["plan"]["recovery"]["final_sync_timeout"] = "90s";
+  scenario["plan"]["vms"][1]["boot_failure_probability"] = 0.25;
+  scenario["plan"]["vms"][2]["boot_failure_probability"] = 1;
+  const Loaded loaded = load_ok(scenario);
+  const Plan& plan = loaded.scenario.plan;
+  EXPECT_EQ(plan.recovery.boot_retries, 3);
+  EXPECT_EQ(plan.recovery.final_sync_timeout_s, 90.0);
+  EXPECT_EQ(plan.vms[1].boot_failure_probability, 0.25);
+  EXPECT_EQ(plan.vms[2].boot_failure_probability, 1.0);
+  EXPECT_EQ(plan.vms[0].boot_failure_probability, 0.0);
 }
 
 TEST(Loader, ReadsDistributionsWhereDurationsMayVary) {

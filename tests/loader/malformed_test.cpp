@@ -169,6 +169,29 @@ std::vector<Malformed> cases() {
       {"max_concurrent_boots_zero",
        [](Json& s) { s["plan"]["recovery"]["max_concurrent_boots"] = 0; },
        "plan.recovery.max_concurrent_boots", "must be at least 1"},
+      {"boot_retries_negative", [](Json& s) { s["plan"]["recovery"]["boot_retries"] = -1; },
+       "plan.recovery.boot_retries", "must be in 0..100, got -1"},
+      {"boot_retries_fraction", [](Json& s) { s["plan"]["recovery"]["boot_retries"] = 1.5; },
+       "plan.recovery.boot_retries", "expected an integer"},
+      {"final_sync_timeout_bad_unit",
+       [](Json& s) { s["plan"]["recovery"]["final_sync_timeout"] = "10 minutes"; },
+       "plan.recovery.final_sync_timeout", "bad duration \"10 minutes\""},
+      {"final_sync_timeout_negative",
+       [](Json& s) { s["plan"]["recovery"]["final_sync_timeout"] = -5; },
+       "plan.recovery.final_sync_timeout", "must not be negative"},
+      {"boot_failure_probability_above_one",
+       [](Json& s) { vm(s, 1)["boot_failure_probability"] = 1.5; },
+       "plan.vms[1].boot_failure_probability", "must be from 0 to 1, got 1.5"},
+      {"boot_failure_probability_text",
+       [](Json& s) { vm(s, 1)["boot_failure_probability"] = "10%"; },
+       "plan.vms[1].boot_failure_probability", "expected a probability (a number from 0 to 1)"},
+      {"vm_replicated_twice_to_one_host",
+       [](Json& s) {
+         Json again = s["plan"]["replication"][0];
+         again["name"] = "again";
+         s["plan"]["replication"].push_back(again);
+       },
+       "plan.replication[1].vms[0]", "is already replicated to 'dr1' by job"},
       {"event_unknown_host",
        [](Json& s) {
          s["events"][0] = Json::parse(R"({"at": "1h", "fail": "host", "target": "esx3"})");

@@ -248,9 +248,10 @@ TEST(FaultCampaign, RandomPlansAndFaultsKeepTheProperties) {
 }
 
 // The campaign's backend really injects what it says, so the properties are tested under
-// faults: over the first 200 cases, failed and late activities and lost hosts all occur.
+// faults: over the first 200 cases, failed and late activities, lost hosts, boots that do not
+// reach ready and recovery hosts lost mid-failover all occur.
 TEST(FaultCampaign, TheBackendInjectsEveryKindOfFault) {
-  int failed = 0, late = 0, lost = 0;
+  int failed = 0, late = 0, lost = 0, not_ready = 0, recovery_lost = 0;
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     const Scenario realized = realize(simtest::random_scenario(seed), seed);
     FailoverEngine engine(realized);
@@ -259,10 +260,14 @@ TEST(FaultCampaign, TheBackendInjectsEveryKindOfFault) {
     failed += backend.log().failed;
     late += backend.log().late;
     lost += static_cast<int>(backend.log().hosts_lost.size());
+    not_ready += backend.log().boots_not_ready;
+    recovery_lost += backend.log().recovery_hosts_lost;
   }
   EXPECT_GT(failed, 100);
   EXPECT_GT(late, 100);
   EXPECT_GT(lost, 30);
+  EXPECT_GT(not_ready, 30);      // boots the engine must retry (SPEC 9)
+  EXPECT_GT(recovery_lost, 20);  // recovery hosts lost mid-failover (SPEC 9)
 }
 
 }  // namespace

@@ -41,6 +41,20 @@ FaultBackend::FaultBackend(const Scenario& scenario, std::uint64_t seed, FaultRa
     const double at_s = std::floor(rng_.uniform01() * scenario_.duration_s * 0.8);
     queue_.insert({at_s, lost});
   }
+  lose_recovery_host_ = rng_.uniform01() < rates_.recovery_host_lost_run;
+}
+
+// SPEC 9: a recovery host that fails while the failover restores and boots there. Lost a
+// little after the first restore or boot on it (before a short boot would end, often).
+void FaultBackend::maybe_lose_recovery_host(const std::string& host) {
+  const Host* h = find_host(scenario_.plan, host);
+  if (!lose_recovery_host_ || !h || h->site != scenario_.plan.recovery.target_site) return;
+  lose_recovery_host_ = false;
+  Activity lost;
+  lost.kind = Kind::host_lost;
+  lost.lost_host = host;
+  queue_.insert({end_time(1.0 + 40.0 * rng_.uniform01()), lost});
+  ++log_.recovery_hosts_lost;
 }
 
 double FaultBackend::end_time(double duration_s) {
@@ -157,9 +171,17 @@ void FaultBackend::execute(const std::vector<Command>& commands, double now_s) {
         by_id_.erase(it);
       }
     } else if (const auto* r = std::get_if<StartRestore>(&command)) {
+      maybe_lose_recovery_host(r->host);
       start(Activity{Kind::restore, r->id, true, "", {r->host}, false, ""}, 0.0);
     } else if (const auto* b = std::get_if<StartBoot>(&command)) {
-      start(Activity{Kind::boot, b->id, true, "", {b->host}, false, ""}, b->boot_time_s);
+      maybe_lose_recovery_host(b->host);
+      Activity boot{Kind::boot, b->id, true, "", {b->host}, false, ""};
+      if (rng_.uniform01() < rates_.boot_fail) {  // SPEC 9: retried by the engine
+        boot.ok = false;
+        boot.detail = "injected: did not become ready";
+        ++log_.boots_not_ready;
+      }
+      start(std::move(boot), b->boot_time_s);
     } else if (const auto* d = std::get_if<StartShutdown>(&command)) {
       start(Activity{Kind::shutdown, d->id, true, "", {d->host}, false, ""}, d->shutdown_time_s);
     } else if (const auto* f = std::get_if<InjectFailure>(&command)) {
