@@ -179,6 +179,9 @@ struct BootEnded {
   // Real backend: the time (run clock) at which the newest record found on the booted
   // disk was written, read from the guest's own data. Evidence for RPO from data.
   std::optional<double> data_as_of_s;
+  // A failed boot that booting again cannot mend (the disk holds unusable data, the backend
+  // refused or cannot boot it): the engine does not spend recovery.boot_retries on it.
+  bool retryable = true;
 };
 struct ShutdownEnded {
   ActivityId id = 0;

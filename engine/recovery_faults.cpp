@@ -44,7 +44,7 @@ void EngineState::on_boot_failed(const BootEnded& event) {
   // restored instance again, and a failed VM must not come up behind the engine's back.
   out_.push_back(PowerOff{name, member.instance, host});
   const int retries = plan_.recovery.boot_retries;
-  if (member.failed_boots > retries || !hosts_[member.target_host].up) {
+  if (!event.retryable || member.failed_boots > retries || !hosts_[member.target_host].up) {
     member_failed(ref.operation, ref.member,
                   "boot did not reach ready in " + std::to_string(member.failed_boots) +
                       " attempt" + (member.failed_boots == 1 ? "" : "s") +

@@ -156,6 +156,7 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
     std::lock_guard<std::mutex> lock(mutex_);
     test = test_instances_.count({command.host, command.instance}) > 0;
     if (!may_touch(command.host, command.instance)) {
+      ended.retryable = false;
       ended.detail = "domain " + command.instance +
                      " is neither named by the plan nor created by "
                      "this run";
@@ -164,6 +165,7 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
   }
   virt::Domain domain = h->conn->domain(command.instance);
   if (!domain) {
+    ended.retryable = false;
     ended.detail = command.from_shared_storage
                        ? "HA restart from shared storage is not supported by the libvirt backend"
                        : "no domain " + command.instance + " on " + command.host;
@@ -174,6 +176,7 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
       if (name == command.host || !other->up) continue;
       virt::Domain copy = other->conn->domain(command.vm);
       if (copy && virt::is_active(copy.get())) {
+        ended.retryable = false;
         ended.detail = "refusing to boot " + command.instance + " on " + command.host + ": " +
                        command.vm + " still runs on " + name + " (split brain)";
         return ended;
@@ -207,6 +210,7 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
   if (written) ended.data_as_of_s = *written - epoch0_;
   if (record && record->corrupt) {
     ended.ok = false;
+    ended.retryable = false;  // the same disk boots to the same records
     ended.detail = "the restored disk holds records written after the corruption (seq " +
                    std::to_string(record->seq) + ")";
   }

@@ -3,6 +3,8 @@
 // 30 s each, boots ad 45, db 60, app 30, web 20 s.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/engine/test_plans.hpp"
 
 namespace firedrill::testing {
@@ -54,6 +56,66 @@ TEST(EngineFaults, ALostRecoveryHostTakesItsPointsAndTheCopiesBootingThere) {
     EXPECT_TRUE(has(vm.reason, "no recovery point")) << vm.reason;
     EXPECT_EQ(vm.incidents.size(), 2u) << vm.name;
   }
+}
+
+// The analytic backend, except that every boot of `vm` fails: as a real backend reports a
+// guest that never became ready (retryable) or a disk that holds unusable data (not).
+class FailingBoots : public Backend {
+ public:
+  FailingBoots(const Scenario& scenario, std::string vm, bool retryable)
+      : inner_(scenario), vm_(std::move(vm)), retryable_(retryable) {}
+  void execute(const std::vector<Command>& commands, double now_s) override {
+    for (const Command& command : commands) {
+      const auto* boot = std::get_if<StartBoot>(&command);
+      if (boot && boot->vm == vm_) boots_.insert(boot->id);
+    }
+    inner_.execute(commands, now_s);
+  }
+  WaitResult wait(std::optional<double> deadline_s) override {
+    WaitResult result = inner_.wait(deadline_s);
+    for (Completion& completion : result.ended) {
+      auto* boot = std::get_if<BootEnded>(&completion.event);
+      if (!boot || !boots_.count(boot->id)) continue;
+      boot->ok = false;
+      boot->detail = retryable_ ? "no READY line" : "the disk holds unusable records";
+      boot->retryable = retryable_;
+    }
+    return result;
+  }
+  std::size_t boots() const { return boots_.size(); }
+
+ private:
+  AnalyticBackend inner_;
+  std::string vm_;
+  bool retryable_;
+  std::set<ActivityId> boots_;
+};
+
+std::pair<Outcome, std::size_t> site_outage_with_failing_boots_of_ad(bool retryable) {
+  Scenario s = three_tier();
+  s.events = {event_at(Event::Kind::fail_site, "primary", 7000)};
+  FailoverEngine engine(s);
+  FailingBoots backend(s, "ad", retryable);
+  const DriveResult result = drive(engine, backend, DriveLimits{1'000'000}, nullptr);
+  if (!result.ok()) throw std::runtime_error(result.error);
+  return {engine.outcome(), backend.boots()};
+}
+
+TEST(EngineFaults, ABootThatDidNotBecomeReadyIsRetriedOnceByDefault) {
+  const auto [outcome, boots] = site_outage_with_failing_boots_of_ad(true);
+  EXPECT_EQ(boots, 2u);  // recovery.boot_retries 1: the first attempt and one retry
+  const VmResult& ad = vm_result(outcome, "ad");
+  EXPECT_EQ(ad.outcome, VmOutcome::failed);
+  EXPECT_TRUE(has(ad.reason, "2 attempts")) << ad.reason;
+}
+
+TEST(EngineFaults, ABootThatARetryCannotMendFailsAtOnce) {
+  const auto [outcome, boots] = site_outage_with_failing_boots_of_ad(false);
+  EXPECT_EQ(boots, 1u);
+  const VmResult& ad = vm_result(outcome, "ad");
+  EXPECT_EQ(ad.outcome, VmOutcome::failed);
+  EXPECT_TRUE(has(ad.reason, "1 attempt")) << ad.reason;
+  EXPECT_TRUE(has(ad.reason, "unusable records")) << ad.reason;
 }
 
 }  // namespace
