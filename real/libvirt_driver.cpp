@@ -195,7 +195,7 @@ void LibvirtRun::carry_out(const std::vector<Command>& commands) {
 
 void LibvirtRun::finish(RealRunResult& result) {
   finishing_ = true;
-  thaw_all();  // a daemon the run froze answers again: calls stuck on it can end
+  end_hangs();  // a daemon the run froze is killed: calls stuck on it fail at once
   // Workers end within their own bounds, except a call stuck on a host that stopped
   // answering: libvirt's keepalive closes such a connection, yet a call that was queued
   // behind another on it was seen to stay blocked for good (libvirt 9.0). Past a host
@@ -289,6 +289,7 @@ WaitResult LibvirtRun::wait(std::optional<double> deadline_s) {
       result.stop = true;
       break;
     }
+    lose_hung_hosts();
     if (!queue_.empty()) break;
     const double t = now();
     if (deadline_s && t >= *deadline_s) break;

@@ -118,8 +118,8 @@ class LibvirtRun : public Backend {
   void corrupt(const CorruptData& command);
   void host_lost(const std::string& host);
   void hang(const std::string& host);
-  void thaw(const std::string& host);
-  void thaw_all();  // the end of the run: every daemon it froze answers again
+  void lose_hung_hosts();  // under mutex_
+  void end_hangs();        // the end of the run: every daemon it froze is killed
   // ---- bookkeeping (libvirt_driver.cpp)
   HostState* host(const std::string& name);
   bool may_touch(const std::string& host, const std::string& domain) const;
@@ -166,7 +166,12 @@ class LibvirtRun : public Backend {
   std::map<std::pair<std::string, std::string>, std::unique_ptr<ConsoleWatcher>> consoles_;
   std::vector<std::unique_ptr<ConsoleWatcher>> retired_consoles_;  // replaced, kept alive
   std::set<std::string> links_down_;
-  std::map<std::string, pid_t> frozen_daemons_;  // host -> its libvirtd, stopped by a hang
+  struct FrozenDaemon {
+    pid_t pid = -1;
+    double since_s = 0.0;  // run clock
+    bool lost = false;     // HostLost posted
+  };
+  std::map<std::string, FrozenDaemon> frozen_daemons_;  // host -> its libvirtd, frozen by a hang
   // One lock per (host, domain): a replication cycle (snapshot .. commit) and a shutdown of
   // the same domain never overlap, nor do two cycles of it.
   std::map<std::pair<std::string, std::string>, std::unique_ptr<std::mutex>> domain_locks_;

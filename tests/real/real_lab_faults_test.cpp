@@ -1,5 +1,6 @@
 // Faults during drills on the lab (SPEC 9, label `real`): a DR host whose daemon freezes or
-// that crashes while the replicas boot, a test copy's QEMU frozen while it is deleted, an
+// that crashes while the replicas boot, a DR host the scenario itself makes hang, a test
+// copy's QEMU killed while it boots (and booted again) or frozen while it is deleted, an
 // operator's SIGTERM mid-drill, and a SIGKILL of firedrill while a test failover cleans up. Each
 // test checks that the run ends within its bound, reports what happened with a reason, and leaves
 // nothing behind (after `firedrill cleanup` where the run could not undo it itself).
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lab_fixture.hpp"
@@ -128,6 +130,74 @@ TEST_F(RealLab, QemuFrozenWhileItIsDeletedIsRemovedAndTheRunEnds) {
   }
   std::string output;
   EXPECT_EQ(shell(kCli + " cleanup " + out.string(), &output), 0) << output;
+  EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
+}
+
+bool has_step(const json& outcome, const std::string& vm, const std::string& step) {
+  for (const auto& s : outcome["timeline"]) {
+    if (s["vm"] == vm && s["step"] == step) return true;
+  }
+  return false;
+}
+
+// db-test's QEMU is killed while it boots: the boot fails ("the guest stopped before it was
+// ready"), the engine powers it off and boots it again (recovery.boot_retries, default 1),
+// and the drill still succeeds.
+TEST_F(RealLab, AQemuKilledWhileItBootsIsBootedAgainAndTheDrillSucceeds) {
+  const fs::path out = fs::path(g_root) / "boot-retry";
+  const auto started = std::chrono::steady_clock::now();
+  const pid_t child = start_run("test-failover.json", out);
+  ASSERT_GT(child, 0);
+  const bool booting = wait_for_line(
+      out.string() + ".log",
+      [](const std::string& line) {
+        return line.find("boot#") != std::string::npos &&
+               line.find(" db-test on lab3 ") != std::string::npos;
+      },
+      300);
+  pid_t qemu = -1;
+  for (int i = 0; booting && qemu <= 0 && i < 100; ++i) {
+    qemu = qemu_pid(3, "db-test");
+    if (qemu <= 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (qemu > 0) kill(qemu, SIGKILL);
+  const int status = wait_child(child, kTestFailoverBound_s + 60);
+  std::printf("[ lab run  ] boot-retry: %.1f s wall clock, exit %d\n", seconds_since(started),
+              status);
+  std::string log;
+  shell("tail -n 40 " + out.string() + ".log", &log);
+  ASSERT_TRUE(booting) << "the run never booted db-test\n" << log;
+  ASSERT_GT(qemu, 0) << "no QEMU for db-test on lab3\n" << log;
+  ASSERT_EQ(status, 0) << log;
+  const json outcome = read_json(out / "outcome.json");
+  ASSERT_TRUE(outcome.is_object()) << log;
+  for (const auto& vm : outcome["vms"]) EXPECT_EQ(vm["outcome"], "recovered") << vm.dump();
+  EXPECT_TRUE(has_step(outcome, "db", "boot_failed")) << outcome["timeline"].dump();
+  EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
+}
+
+// scenarios/lab/dr-host-hangs.json: the run itself freezes lab3's libvirtd at 20 s. lab3 is
+// lost a host timeout later, the copies not yet ready fail with the reason, and the run
+// ends in its bound. At its end it kills the frozen daemon (thawing it under the calls
+// stuck on it crashes libvirt's client) and says so; after `lab up`, cleanup removes the rest.
+TEST_F(RealLab, ADrHostTheScenarioHangsIsLostAndTheRunEnds) {
+  const LabRun run = run_scenario("dr-host-hangs.json", "hang");
+  ASSERT_TRUE(run.status == 0 || run.status == 1) << run.output;
+  EXPECT_LE(run.wall_s, kTestFailoverBound_s);
+  ASSERT_TRUE(run.outcome.is_object()) << run.output;
+  int not_recovered = 0;
+  for (const auto& vm : run.outcome["vms"]) {
+    if (vm["outcome"] == "recovered") continue;
+    ++not_recovered;
+    EXPECT_NE(vm["reason"].get<std::string>().find("stopped answering"), std::string::npos)
+        << vm.dump();
+  }
+  EXPECT_GT(not_recovered, 0) << run.outcome.dump();
+  EXPECT_NE(run.output.find("frozen by the scenario's hang, was killed"), std::string::npos)
+      << run.output;
+  std::string out;
+  ASSERT_EQ(shell(kLab + " up 3 " + g_lab_dir, &out), 0) << out;
+  EXPECT_EQ(shell(kCli + " cleanup " + run.out.string(), &out), 0) << out;
   EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
 }
 
