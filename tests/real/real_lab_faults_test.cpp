@@ -1,5 +1,6 @@
 // Faults during drills on the lab (SPEC 9, label `real`): a DR host whose daemon freezes or
-// that crashes while the replicas boot, a DR host the scenario itself makes hang, a test
+// that crashes while the replicas boot, a DR host the scenario itself makes hang, a WAN cut
+// during a planned migration's final syncs, a test
 // copy's QEMU killed while it boots (and booted again) or frozen while it is deleted, an
 // operator's SIGTERM mid-drill, and a SIGKILL of firedrill while a test failover cleans up. Each
 // test checks that the run ends within its bound, reports what happened with a reason, and leaves
@@ -199,6 +200,24 @@ TEST_F(RealLab, ADrHostTheScenarioHangsIsLostAndTheRunEnds) {
   ASSERT_EQ(shell(kLab + " up 3 " + g_lab_dir, &out), 0) << out;
   EXPECT_EQ(shell(kCli + " cleanup " + run.out.string(), &out), 0) << out;
   EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
+}
+
+// scenarios/lab/wan-drop-final-sync.json: the WAN fails as the planned migration's sources
+// shut down and is repaired 14 s later. Each final sync waits for the repair instead of
+// failing, then runs: every VM moves with no data lost, and the run removes what it made.
+TEST_F(RealLab, FinalSyncsCutOffByTheWanWaitForItsRepairAndLoseNothing) {
+  const LabRun run = run_scenario("wan-drop-final-sync.json", "wan-drop");
+  ASSERT_EQ(run.status, 0) << run.output;
+  ASSERT_TRUE(run.outcome.is_object()) << run.output;
+  for (const std::string& name : kVms) {
+    const json vm = run.vm(name);
+    EXPECT_EQ(vm["outcome"], "recovered") << vm.dump();
+    EXPECT_EQ(vm["rpo_s"], 0.0) << vm.dump();
+    ASSERT_FALSE(vm["rpo_from_data_s"].is_null()) << vm.dump();
+    EXPECT_LE(vm["rpo_from_data_s"].get<double>(), 1.0) << vm.dump();
+  }
+  EXPECT_TRUE(has_step(run.outcome, "web", "sync_wait")) << run.outcome["timeline"].dump();
+  EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
 }
 
 TEST_F(RealLab, SigtermMidDrillUndoesTheDrillAndReportsItInterrupted) {
