@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/chart.hpp"
 #include "reports/history.hpp"
 #include "reports/html_parts.hpp"
 #include "reports/svg.hpp"
@@ -243,7 +244,7 @@ std::string trend_chart(const std::string& vm, const char* measure,
   t_lo -= pad;
   t_hi += pad;
   if (y_hi <= 0) y_hi = 60;
-  const double y_step = nice_time_step(y_hi * 1.1, 5);
+  const double y_step = nice_step(y_hi * 1.1, 5, Units::seconds);
   y_hi = std::ceil(y_hi * 1.1 / y_step) * y_step;
   auto x_of = [&](double t) { return kLeft + (t - t_lo) / (t_hi - t_lo) * (kW - kLeft - kRight); };
   auto y_of = [&](double s) { return kH - kBottom - s / y_hi * (kH - kTop - kBottom); };
