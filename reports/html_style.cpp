@@ -98,7 +98,7 @@ svg .node-sub { font-size: 10px; fill: var(--muted); }
 svg .trend-objective { stroke: var(--fail); stroke-width: 1.2; stroke-dasharray: 6 3; }
 svg .trend-line { fill: none; stroke: #0969da; stroke-width: 1.5; }
 svg .trend-pass { fill: var(--pass); }
-svg .trend-fail { fill: var(--fail); }
+svg .trend-fail { fill: none; stroke: var(--fail); stroke-width: 2.5; }
 svg .trend-test { stroke: #8250df; stroke-width: 1; stroke-dasharray: 2 3; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
