@@ -76,15 +76,15 @@ void Chart::y_axis(Units units, double max_ticks, std::string_view title) {
               "chart-tick", "end");
   }
   if (!title.empty()) {
-    svg_.vertical_text(kYTitleX, (plot_top() + plot_bottom()) / 2, title, "chart-axis-title");
+    svg_.vertical_text(kYTitleX, (plot_top() + plot_bottom()) / 2, title, "chart-caption");
   }
 }
 
 void Chart::x_axis(const std::vector<Label>& labels) {
-  svg_.line(plot_left(), plot_bottom(), plot_right(), plot_bottom(), "chart-axis-line");
+  svg_.line(plot_left(), plot_bottom(), plot_right(), plot_bottom(), "chart-frame");
   for (const Label& label : labels) {
     const double at = x(label.value);
-    svg_.line(at, plot_bottom(), at, plot_bottom() + kTickLength, "chart-axis-line");
+    svg_.line(at, plot_bottom(), at, plot_bottom() + kTickLength, "chart-frame");
     svg_.text(at, plot_bottom() + kXLabelDrop, label.text, "chart-tick", "middle", label.tooltip);
   }
 }
@@ -98,7 +98,7 @@ void Chart::x_axis(Units units, double max_ticks) {
 }
 
 void Chart::x_title(std::string_view text) {
-  svg_.text((plot_left() + plot_right()) / 2, height_ - 8, text, "chart-axis-title", "middle");
+  svg_.text((plot_left() + plot_right()) / 2, height_ - 8, text, "chart-caption", "middle");
 }
 
 std::string Chart::path_of(const std::vector<Point>& points, double dx_px) const {

@@ -122,8 +122,8 @@ svg .chart-sub { font-size: 10.5px; fill: #555; }
 svg .chart-warning { font-size: 10.5px; fill: #b00020; }
 svg .chart-msg { font-size: 12px; fill: #555; }
 svg .chart-grid { stroke: #e6e6e6; stroke-width: 1; }
-svg .chart-axis-line { stroke: #888; stroke-width: 1; }
-svg .chart-tick, svg .chart-axis-title { font-size: 11px; fill: #555; }
+svg .chart-frame { stroke: #888; stroke-width: 1; }
+svg .chart-tick, svg .chart-caption { font-size: 11px; fill: #555; }
 svg .chart-legend { font-size: 11px; fill: #333; }
 svg .series-0 { stroke: #1f77b4; fill: #1f77b4; }
 svg .series-1 { stroke: #d62728; fill: #d62728; }
