@@ -314,6 +314,81 @@ std::string trend_chart(const std::string& vm, const char* measure,
   return chart.str();
 }
 
+// Per VM, in first-seen order: its RTO and RPO charts.
+void write_vm_charts(std::ostringstream& html, const std::vector<HistoryRun>& runs,
+                     const std::vector<Json>& reports) {
+  std::vector<std::string> vm_order;
+  std::map<std::string, std::pair<std::vector<TrendPoint>, std::vector<TrendPoint>>> series;
+  for (std::size_t index = 0; index < runs.size(); ++index) {
+    const HistoryRun& run = runs[index];
+    const double when = epoch_of(date_of(run)).value_or(static_cast<double>(index) * 86400.0);
+    for (const VmPoint& vm : vms_of(reports[index])) {
+      if (vm.outcome == "unaffected" || vm.outcome.empty()) continue;
+      if (series.find(vm.name) == series.end()) vm_order.push_back(vm.name);
+      auto& [rto, rpo] = series[vm.name];
+      const bool test = run.kind == "test";
+      rto.push_back({when, date_of(run), vm.rto_s, vm.objective_rto_s,
+                     vm.rto_s.has_value() && vm.rto_met.value_or(true), test, run.scenario});
+      rpo.push_back({when, date_of(run), vm.rpo_s, vm.objective_rpo_s,
+                     vm.rpo_s.has_value() && vm.rpo_met.value_or(true), test, run.scenario});
+    }
+  }
+  html << "<h2>Achieved RTO and RPO per VM</h2>\n<p class=\"note\">Each mark is one run: a "
+          "circle when the objective was met, a cross when it was missed (a cross at the top: "
+          "the VM was not recovered). Dashed: the objective in force at that run. Dotted "
+          "verticals: test failovers.</p>\n";
+  if (vm_order.empty()) html << "<p class=\"na\">No VM was hit by an incident in these runs.</p>\n";
+  for (const std::string& vm : vm_order) {
+    const auto& [rto, rpo] = series[vm];
+    html << "<h3>" << xml_escape(vm) << "</h3>\n<div class=\"charts\"><figure>"
+         << trend_chart(vm, "RTO", rto) << "</figure><figure>" << trend_chart(vm, "RPO", rpo)
+         << "</figure></div>\n";
+  }
+}
+
+void write_test_failovers(std::ostringstream& html, const std::vector<HistoryRun>& runs,
+                          const std::vector<Json>& reports, int tests) {
+  html << "<h2>Test failovers</h2>\n";
+  if (tests == 0) {
+    html << "<p class=\"fail\">\u2718 No test failover recorded in this history.</p>\n";
+  } else {
+    html << "<table id=\"test-failovers\"><thead><tr><th>Date (UTC)</th><th>Scenario</th>"
+            "<th>Verdict</th><th>Worst RTO</th><th>Worst RPO</th><th>Production untouched</th>"
+            "</tr></thead><tbody>\n";
+    for (std::size_t index = 0; index < runs.size(); ++index) {
+      const HistoryRun& run = runs[index];
+      if (run.kind != "test") continue;
+      const std::optional<bool> untouched = bool_at(reports[index], "production_untouched");
+      html << "<tr><td>" << xml_escape(date_of(run)) << "</td><td>" << xml_escape(run.scenario)
+           << "</td><td class=\""
+           << (run.exit_status == 0 ? "pass\">\u2714 PASS" : "fail\">\u2718 FAIL")
+           << "</td><td class=\"num\">" << xml_escape(optional_duration(run.rto_s))
+           << "</td><td class=\"num\">" << xml_escape(optional_duration(run.rpo_s)) << "</td><td>"
+           << (untouched ? (*untouched ? "\u2714 yes" : "\u2718 NO") : "\u2013") << "</td></tr>\n";
+    }
+    html << "</tbody></table>\n";
+  }
+}
+
+void write_runs(std::ostringstream& html, const std::vector<HistoryRun>& runs) {
+  html << "<h2>All runs</h2>\n<table id=\"runs\"><thead><tr><th>#</th><th>Date (UTC)</th>"
+          "<th>Scenario</th><th>Plan</th><th>Kind</th><th>Backend</th><th>Seed</th><th>Verdict"
+          "</th><th>Recovered / failed / lost / unaffected</th><th>Worst RTO</th><th>Worst RPO"
+          "</th><th>Row SHA-256</th></tr></thead><tbody>\n";
+  for (const HistoryRun& run : runs) {
+    html << "<tr><td>" << run.id << "</td><td>" << xml_escape(date_of(run)) << "</td><td>"
+         << xml_escape(run.scenario) << "</td><td>" << xml_escape(run.plan) << "</td><td>"
+         << xml_escape(run.kind) << "</td><td>" << xml_escape(run.backend) << "</td><td>"
+         << run.seed << "</td><td class=\""
+         << (run.exit_status == 0 ? "pass\">\u2714 PASS" : "fail\">\u2718 FAIL") << "</td><td>"
+         << run.recovered << " / " << run.failed << " / " << run.lost << " / " << run.unaffected
+         << "</td><td class=\"num\">" << xml_escape(optional_duration(run.rto_s))
+         << "</td><td class=\"num\">" << xml_escape(optional_duration(run.rpo_s))
+         << "</td><td class=\"mono\" title=\"" << xml_escape(run.row_sha256) << "\">"
+         << xml_escape(run.row_sha256.substr(0, 12)) << "\u2026</td></tr>\n";
+  }
+}
+
 }  // namespace
 
 std::string history_trend_html(const std::vector<HistoryRun>& runs, const std::string& title) {
@@ -340,74 +415,11 @@ std::string history_trend_html(const std::vector<HistoryRun>& runs, const std::s
        << "</strong> (" << xml_escape(date_of(last)) << ", " << xml_escape(last.scenario) << "). "
        << passed << " of " << runs.size() << " runs met every objective.</p>\n";
 
-  // Per VM, in first-seen order: RTO and RPO charts.
-  std::vector<std::string> vm_order;
-  std::map<std::string, std::pair<std::vector<TrendPoint>, std::vector<TrendPoint>>> series;
-  std::vector<std::pair<const HistoryRun*, Json>> reports;
-  for (const HistoryRun& run : runs) reports.emplace_back(&run, parse_report(run));
-  for (std::size_t index = 0; index < runs.size(); ++index) {
-    const HistoryRun& run = runs[index];
-    const double when = epoch_of(date_of(run)).value_or(static_cast<double>(index) * 86400.0);
-    for (const VmPoint& vm : vms_of(reports[index].second)) {
-      if (vm.outcome == "unaffected" || vm.outcome.empty()) continue;
-      if (series.find(vm.name) == series.end()) vm_order.push_back(vm.name);
-      auto& [rto, rpo] = series[vm.name];
-      const bool test = run.kind == "test";
-      rto.push_back({when, date_of(run), vm.rto_s, vm.objective_rto_s,
-                     vm.rto_s.has_value() && vm.rto_met.value_or(true), test, run.scenario});
-      rpo.push_back({when, date_of(run), vm.rpo_s, vm.objective_rpo_s,
-                     vm.rpo_s.has_value() && vm.rpo_met.value_or(true), test, run.scenario});
-    }
-  }
-  html << "<h2>Achieved RTO and RPO per VM</h2>\n<p class=\"note\">Each mark is one run: a "
-          "circle when the objective was met, a cross when it was missed (a cross at the top: "
-          "the VM was not recovered). Dashed: the objective in force at that run. Dotted "
-          "verticals: test failovers.</p>\n";
-  if (vm_order.empty()) html << "<p class=\"na\">No VM was hit by an incident in these runs.</p>\n";
-  for (const std::string& vm : vm_order) {
-    const auto& [rto, rpo] = series[vm];
-    html << "<h3>" << xml_escape(vm) << "</h3>\n<div class=\"charts\"><figure>"
-         << trend_chart(vm, "RTO", rto) << "</figure><figure>" << trend_chart(vm, "RPO", rpo)
-         << "</figure></div>\n";
-  }
-
-  html << "<h2>Test failovers</h2>\n";
-  if (tests == 0) {
-    html << "<p class=\"fail\">\u2718 No test failover recorded in this history.</p>\n";
-  } else {
-    html << "<table id=\"test-failovers\"><thead><tr><th>Date (UTC)</th><th>Scenario</th>"
-            "<th>Verdict</th><th>Worst RTO</th><th>Worst RPO</th><th>Production untouched</th>"
-            "</tr></thead><tbody>\n";
-    for (std::size_t index = 0; index < runs.size(); ++index) {
-      const HistoryRun& run = runs[index];
-      if (run.kind != "test") continue;
-      const std::optional<bool> untouched = bool_at(reports[index].second, "production_untouched");
-      html << "<tr><td>" << xml_escape(date_of(run)) << "</td><td>" << xml_escape(run.scenario)
-           << "</td><td class=\""
-           << (run.exit_status == 0 ? "pass\">\u2714 PASS" : "fail\">\u2718 FAIL")
-           << "</td><td class=\"num\">" << xml_escape(optional_duration(run.rto_s))
-           << "</td><td class=\"num\">" << xml_escape(optional_duration(run.rpo_s)) << "</td><td>"
-           << (untouched ? (*untouched ? "\u2714 yes" : "\u2718 NO") : "\u2013") << "</td></tr>\n";
-    }
-    html << "</tbody></table>\n";
-  }
-
-  html << "<h2>All runs</h2>\n<table id=\"runs\"><thead><tr><th>#</th><th>Date (UTC)</th>"
-          "<th>Scenario</th><th>Plan</th><th>Kind</th><th>Backend</th><th>Seed</th><th>Verdict"
-          "</th><th>Recovered / failed / lost / unaffected</th><th>Worst RTO</th><th>Worst RPO"
-          "</th><th>Row SHA-256</th></tr></thead><tbody>\n";
-  for (const HistoryRun& run : runs) {
-    html << "<tr><td>" << run.id << "</td><td>" << xml_escape(date_of(run)) << "</td><td>"
-         << xml_escape(run.scenario) << "</td><td>" << xml_escape(run.plan) << "</td><td>"
-         << xml_escape(run.kind) << "</td><td>" << xml_escape(run.backend) << "</td><td>"
-         << run.seed << "</td><td class=\""
-         << (run.exit_status == 0 ? "pass\">\u2714 PASS" : "fail\">\u2718 FAIL") << "</td><td>"
-         << run.recovered << " / " << run.failed << " / " << run.lost << " / " << run.unaffected
-         << "</td><td class=\"num\">" << xml_escape(optional_duration(run.rto_s))
-         << "</td><td class=\"num\">" << xml_escape(optional_duration(run.rpo_s))
-         << "</td><td class=\"mono\" title=\"" << xml_escape(run.row_sha256) << "\">"
-         << xml_escape(run.row_sha256.substr(0, 12)) << "\u2026</td></tr>\n";
-  }
+  std::vector<Json> reports;
+  for (const HistoryRun& run : runs) reports.push_back(parse_report(run));
+  write_vm_charts(html, runs, reports);
+  write_test_failovers(html, runs, reports, tests);
+  write_runs(html, runs);
   html << "</tbody></table>\n<p class=\"note\">Generated by firedrill " << FIREDRILL_VERSION
        << " from the run history. Each row carries the SHA-256 of the row before it; "
           "<code>firedrill history --verify</code> checks the chain.</p>\n</body>\n</html>\n";
