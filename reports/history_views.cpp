@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/chart.hpp"
 #include "reports/history.hpp"
 #include "reports/html_parts.hpp"
 #include "reports/svg.hpp"
@@ -225,141 +226,103 @@ struct TrendPoint {
   std::string scenario;
 };
 
-std::string trend_chart(const std::string& vm, const char* measure,
-                        const std::vector<TrendPoint>& points) {
-  constexpr double kW = 520, kH = 230, kLeft = 62, kRight = 14, kTop = 24, kBottom = 40;
-  double t_lo = points.front().when_s, t_hi = points.front().when_s, y_hi = 0;
+// The time domain: the runs, widened to a day when they fall within an hour, with a
+// margin so that the first and last marks clear the edges.
+std::pair<double, double> time_domain(const std::vector<TrendPoint>& points, double& pad_s) {
+  double lo = points.front().when_s, hi = points.front().when_s;
   for (const TrendPoint& p : points) {
-    t_lo = std::min(t_lo, p.when_s);
-    t_hi = std::max(t_hi, p.when_s);
-    if (p.value_s) y_hi = std::max(y_hi, *p.value_s);
-    if (p.objective_s) y_hi = std::max(y_hi, *p.objective_s);
+    lo = std::min(lo, p.when_s);
+    hi = std::max(hi, p.when_s);
   }
-  if (t_hi - t_lo < 3600) {
-    t_lo -= 43200;
-    t_hi += 43200;
+  if (hi - lo < 3600) {
+    lo -= 43200;
+    hi += 43200;
   }
-  const double pad = (t_hi - t_lo) * 0.04;
-  t_lo -= pad;
-  t_hi += pad;
-  if (y_hi <= 0) y_hi = 60;
-  const double y_step = nice_time_step(y_hi * 1.1, 5);
-  y_hi = std::ceil(y_hi * 1.1 / y_step) * y_step;
-  auto x_of = [&](double t) { return kLeft + (t - t_lo) / (t_hi - t_lo) * (kW - kLeft - kRight); };
-  auto y_of = [&](double s) { return kH - kBottom - s / y_hi * (kH - kTop - kBottom); };
+  pad_s = (hi - lo) * 0.04;
+  return {lo - pad_s, hi + pad_s};
+}
 
-  Svg svg(kW, kH, std::string(measure) + " of " + vm + " over time against its objective");
-  svg.text(kLeft, 14, std::string(measure) + " achieved", "node-label");
-  for (double s = 0; s <= y_hi + 1e-9; s += y_step) {
-    svg.line(kLeft, y_of(s), kW - kRight, y_of(s), "grid");
-    svg.text(kLeft - 4, y_of(s) + 3, s == 0 ? "0" : human_duration(s), "axis", "end");
-  }
-  // Date ticks: a few evenly spaced, as calendar dates (with the time when the runs span
-  // less than two days).
-  const bool short_span = t_hi - t_lo < 2 * 86400;
+// Five evenly spaced dates inside the margins, with the time when the span is under two days.
+std::vector<Chart::Label> date_labels(double lo_s, double hi_s, double pad_s) {
+  const bool short_span = hi_s - lo_s < 2 * 86400;
+  std::vector<Chart::Label> labels;
   for (int i = 0; i <= 4; ++i) {
-    const double t = t_lo + pad + (t_hi - t_lo - 2 * pad) * i / 4.0;
+    const double t = lo_s + pad_s + (hi_s - lo_s - 2 * pad_s) * i / 4.0;
     const std::time_t seconds = static_cast<std::time_t>(std::llround(t));
     std::tm parts{};
     gmtime_r(&seconds, &parts);
     char label[32];
     std::strftime(label, sizeof label, short_span ? "%m-%d %H:%M" : "%Y-%m-%d", &parts);
-    svg.line(x_of(t), kH - kBottom, x_of(t), kH - kBottom + 4, "axis-line");
-    svg.text(x_of(t), kH - kBottom + 16, label, "axis", "middle");
+    labels.push_back({t, label, {}});
   }
-  svg.line(kLeft, kH - kBottom, kW - kRight, kH - kBottom, "axis-line");
-  // Test failovers: dotted verticals.
-  for (const TrendPoint& p : points) {
-    if (p.test)
-      svg.line(x_of(p.when_s), kTop, x_of(p.when_s), kH - kBottom, "trend-test",
-               "test failover " + p.date);
-  }
-  // Objective: a step line through each run's objective.
-  std::string objective_path;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    if (!points[i].objective_s) continue;
-    const double y = y_of(*points[i].objective_s);
-    const double x1 = i == 0 ? kLeft : x_of(points[i].when_s);
-    const double x2 = i + 1 < points.size() ? x_of(points[i + 1].when_s) : kW - kRight;
-    objective_path += "M" + coordinate(x1) + " " + coordinate(y) + "H" + coordinate(x2);
-  }
-  if (!objective_path.empty()) {
-    svg.path(objective_path, "trend-objective", std::string(measure) + " objective");
-    for (auto p = points.rbegin(); p != points.rend(); ++p) {
-      if (!p->objective_s) continue;
-      svg.text(kW - kRight, y_of(*p->objective_s) - 4, "objective", "objective-label", "end");
-      break;
-    }
-  }
-  // Achieved values: a line through them, a circle when met, a cross when missed.
-  std::string line;
-  for (const TrendPoint& p : points) {
-    if (!p.value_s) continue;
-    line += (line.empty() ? "M" : "L") + coordinate(x_of(p.when_s)) + " " +
-            coordinate(y_of(*p.value_s));
-  }
-  if (!line.empty()) svg.path(line, "trend-line");
-  for (const TrendPoint& p : points) {
-    const double x = x_of(p.when_s);
-    const std::string tooltip =
-        p.date + " " + p.scenario + ": " + measure + " " +
-        (p.value_s ? duration_with_seconds(*p.value_s) : std::string("none (not recovered)")) +
-        (p.objective_s ? ", objective " + duration_with_seconds(*p.objective_s) : "") +
-        (p.met ? " \u2714 met" : " \u2718 missed");
-    const double y = p.value_s ? y_of(*p.value_s) : kTop + 4;
-    if (p.met) {
-      svg.circle(x, y, 4, "trend-pass", tooltip);
-    } else {
-      const std::string d = "M" + coordinate(x - 5) + " " + coordinate(y - 5) + "L" +
-                            coordinate(x + 5) + " " + coordinate(y + 5) + "M" + coordinate(x - 5) +
-                            " " + coordinate(y + 5) + "L" + coordinate(x + 5) + " " +
-                            coordinate(y - 5);
-      svg.raw("<path d=\"" + d +
-              "\" class=\"objective\" style=\"stroke-dasharray:none;"
-              "stroke-width:2.5\"><title>" +
-              xml_escape(tooltip) + "</title></path>");
-    }
-  }
-  return svg.str();
+  return labels;
 }
 
-}  // namespace
+std::string trend_tooltip(const TrendPoint& p, const char* measure) {
+  return p.date + " " + p.scenario + ": " + measure + " " +
+         (p.value_s ? duration_with_seconds(*p.value_s) : std::string("none (not recovered)")) +
+         (p.objective_s ? ", objective " + duration_with_seconds(*p.objective_s) : "") +
+         (p.met ? " \u2714 met" : " \u2718 missed");
+}
 
-std::string history_trend_html(const std::vector<HistoryRun>& runs, const std::string& title) {
-  std::ostringstream html;
-  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
-       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
-       << "<title>" << xml_escape(title) << " \u2014 firedrill trend</title>\n<style>"
-       << report_css()
-       << " .charts { display: flex; flex-wrap: wrap; gap: 12px; } .charts figure { flex: 1 1 "
-          "420px; }</style>\n</head>\n<body>\n"
-       << "<h1>DR drill trend: " << xml_escape(title) << "</h1>\n";
-  if (runs.empty()) {
-    html << "<p class=\"verdict fail\">No runs recorded.</p>\n</body>\n</html>\n";
-    return html.str();
+std::string trend_chart(const std::string& vm, const char* measure,
+                        const std::vector<TrendPoint>& points) {
+  Chart chart(520, 230, {62, 24, 28, 40},
+              std::string(measure) + " of " + vm + " over time against its objective");
+  double pad_s = 0;
+  const auto [t_lo, t_hi] = time_domain(points, pad_s);
+  double y_hi = 0;
+  for (const TrendPoint& p : points)
+    y_hi = std::max({y_hi, p.value_s.value_or(0), p.objective_s.value_or(0)});
+  if (y_hi <= 0) y_hi = 60;
+  // The y axis ends on a tick.
+  const double y_step = nice_step(y_hi * 1.1, 5, Units::seconds);
+  chart.set_x(t_lo, t_hi);
+  chart.set_y(0, std::ceil(y_hi * 1.1 / y_step) * y_step);
+  chart.title(std::string(measure) + " achieved");
+  chart.y_axis(Units::seconds, 5, "");
+  chart.x_axis(date_labels(t_lo, t_hi, pad_s));
+  for (const TrendPoint& p : points) {
+    if (p.test) chart.x_rule(p.when_s, "trend-test", "test failover " + p.date);
   }
-  int passed = 0, tests = 0;
-  for (const HistoryRun& run : runs) {
-    passed += run.exit_status == 0;
-    tests += run.kind == "test";
+  // Objective: a step line through each run's objective, named at its last level.
+  std::vector<StepPoint> objective;
+  for (const TrendPoint& p : points) objective.push_back({p.when_s, p.objective_s});
+  chart.steps(objective, "trend-objective", std::string(measure) + " objective");
+  for (auto p = points.rbegin(); p != points.rend(); ++p) {
+    if (!p->objective_s) continue;
+    chart.svg().text(chart.plot_right(), chart.y(*p->objective_s) - 4, "objective",
+                     "objective-label", "end");
+    break;
   }
-  const HistoryRun& last = runs.back();
-  html << "<p class=\"sub\">" << runs.size() << " run(s) from " << xml_escape(date_of(runs.front()))
-       << " to " << xml_escape(date_of(last)) << "; " << tests << " test failover(s).</p>\n"
-       << "<p class=\"verdict " << (last.exit_status == 0 ? "pass" : "fail") << "\"><strong>"
-       << (last.exit_status == 0 ? "\u2714 Last run PASSED" : "\u2718 Last run FAILED")
-       << "</strong> (" << xml_escape(date_of(last)) << ", " << xml_escape(last.scenario) << "). "
-       << passed << " of " << runs.size() << " runs met every objective.</p>\n";
+  // Achieved values: a line through them, a circle when met, a cross when missed (at the
+  // top when there is no value: the VM was not recovered).
+  std::vector<Point> achieved;
+  for (const TrendPoint& p : points) {
+    if (p.value_s) achieved.push_back({p.when_s, *p.value_s});
+  }
+  chart.line(achieved, "trend-line");
+  for (const TrendPoint& p : points) {
+    const double x = chart.x(p.when_s);
+    const double y = p.value_s ? chart.y(*p.value_s) : chart.plot_top() + 4;
+    if (p.met) {
+      chart.svg().circle(x, y, 4, "trend-pass", trend_tooltip(p, measure));
+    } else {
+      chart.svg().cross(x, y, 5, "trend-fail", trend_tooltip(p, measure));
+    }
+  }
+  return chart.str();
+}
 
-  // Per VM, in first-seen order: RTO and RPO charts.
+// Per VM, in first-seen order: its RTO and RPO charts.
+void write_vm_charts(std::ostringstream& html, const std::vector<HistoryRun>& runs,
+                     const std::vector<Json>& reports) {
   std::vector<std::string> vm_order;
   std::map<std::string, std::pair<std::vector<TrendPoint>, std::vector<TrendPoint>>> series;
-  std::vector<std::pair<const HistoryRun*, Json>> reports;
-  for (const HistoryRun& run : runs) reports.emplace_back(&run, parse_report(run));
   for (std::size_t index = 0; index < runs.size(); ++index) {
     const HistoryRun& run = runs[index];
     const double when = epoch_of(date_of(run)).value_or(static_cast<double>(index) * 86400.0);
-    for (const VmPoint& vm : vms_of(reports[index].second)) {
+    for (const VmPoint& vm : vms_of(reports[index])) {
       if (vm.outcome == "unaffected" || vm.outcome.empty()) continue;
       if (series.find(vm.name) == series.end()) vm_order.push_back(vm.name);
       auto& [rto, rpo] = series[vm.name];
@@ -381,7 +344,10 @@ std::string history_trend_html(const std::vector<HistoryRun>& runs, const std::s
          << trend_chart(vm, "RTO", rto) << "</figure><figure>" << trend_chart(vm, "RPO", rpo)
          << "</figure></div>\n";
   }
+}
 
+void write_test_failovers(std::ostringstream& html, const std::vector<HistoryRun>& runs,
+                          const std::vector<Json>& reports, int tests) {
   html << "<h2>Test failovers</h2>\n";
   if (tests == 0) {
     html << "<p class=\"fail\">\u2718 No test failover recorded in this history.</p>\n";
@@ -392,7 +358,7 @@ std::string history_trend_html(const std::vector<HistoryRun>& runs, const std::s
     for (std::size_t index = 0; index < runs.size(); ++index) {
       const HistoryRun& run = runs[index];
       if (run.kind != "test") continue;
-      const std::optional<bool> untouched = bool_at(reports[index].second, "production_untouched");
+      const std::optional<bool> untouched = bool_at(reports[index], "production_untouched");
       html << "<tr><td>" << xml_escape(date_of(run)) << "</td><td>" << xml_escape(run.scenario)
            << "</td><td class=\""
            << (run.exit_status == 0 ? "pass\">\u2714 PASS" : "fail\">\u2718 FAIL")
@@ -402,7 +368,9 @@ std::string history_trend_html(const std::vector<HistoryRun>& runs, const std::s
     }
     html << "</tbody></table>\n";
   }
+}
 
+void write_runs(std::ostringstream& html, const std::vector<HistoryRun>& runs) {
   html << "<h2>All runs</h2>\n<table id=\"runs\"><thead><tr><th>#</th><th>Date (UTC)</th>"
           "<th>Scenario</th><th>Plan</th><th>Kind</th><th>Backend</th><th>Seed</th><th>Verdict"
           "</th><th>Recovered / failed / lost / unaffected</th><th>Worst RTO</th><th>Worst RPO"
@@ -419,6 +387,39 @@ std::string history_trend_html(const std::vector<HistoryRun>& runs, const std::s
          << "</td><td class=\"mono\" title=\"" << xml_escape(run.row_sha256) << "\">"
          << xml_escape(run.row_sha256.substr(0, 12)) << "\u2026</td></tr>\n";
   }
+}
+
+}  // namespace
+
+std::string history_trend_html(const std::vector<HistoryRun>& runs, const std::string& title) {
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+       << "<title>" << xml_escape(title) << " \u2014 firedrill trend</title>\n<style>"
+       << chart_css() << report_css() << "</style>\n</head>\n<body>\n"
+       << "<h1>DR drill trend: " << xml_escape(title) << "</h1>\n";
+  if (runs.empty()) {
+    html << "<p class=\"verdict fail\">No runs recorded.</p>\n</body>\n</html>\n";
+    return html.str();
+  }
+  int passed = 0, tests = 0;
+  for (const HistoryRun& run : runs) {
+    passed += run.exit_status == 0;
+    tests += run.kind == "test";
+  }
+  const HistoryRun& last = runs.back();
+  html << "<p class=\"sub\">" << runs.size() << " run(s) from " << xml_escape(date_of(runs.front()))
+       << " to " << xml_escape(date_of(last)) << "; " << tests << " test failover(s).</p>\n"
+       << "<p class=\"verdict " << (last.exit_status == 0 ? "pass" : "fail") << "\"><strong>"
+       << (last.exit_status == 0 ? "\u2714 Last run PASSED" : "\u2718 Last run FAILED")
+       << "</strong> (" << xml_escape(date_of(last)) << ", " << xml_escape(last.scenario) << "). "
+       << passed << " of " << runs.size() << " runs met every objective.</p>\n";
+
+  std::vector<Json> reports;
+  for (const HistoryRun& run : runs) reports.push_back(parse_report(run));
+  write_vm_charts(html, runs, reports);
+  write_test_failovers(html, runs, reports, tests);
+  write_runs(html, runs);
   html << "</tbody></table>\n<p class=\"note\">Generated by firedrill " << FIREDRILL_VERSION
        << " from the run history. Each row carries the SHA-256 of the row before it; "
           "<code>firedrill history --verify</code> checks the chain.</p>\n</body>\n</html>\n";

@@ -1,5 +1,7 @@
-// The stylesheet of report.html and the trend report: system fonts only, readable in
-// print (A4 landscape, colours kept, no drawing split across pages).
+// The stylesheets: report.html's and the trend report's page (system fonts only, readable
+// in print: A4 landscape, colours kept, no drawing split across pages), and the one of
+// reports/chart, shared by the trend report and whatif.html.
+#include "reports/chart.hpp"
 #include "reports/html_parts.hpp"
 
 namespace firedrill::reports {
@@ -96,7 +98,7 @@ svg .node-sub { font-size: 10px; fill: var(--muted); }
 svg .trend-objective { stroke: var(--fail); stroke-width: 1.2; stroke-dasharray: 6 3; }
 svg .trend-line { fill: none; stroke: #0969da; stroke-width: 1.5; }
 svg .trend-pass { fill: var(--pass); }
-svg .trend-fail { fill: var(--fail); }
+svg .trend-fail { fill: none; stroke: var(--fail); stroke-width: 2.5; }
 svg .trend-test { stroke: #8250df; stroke-width: 1; stroke-dasharray: 2 3; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
@@ -105,6 +107,49 @@ svg .trend-test { stroke: #8250df; stroke-width: 1; stroke-dasharray: 2 3; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
 }
+)css";
+}
+
+// Series colours come first so that what a shape is (a line has no fill, a band no stroke)
+// overrides them; panels (svg.panel) draw thinner. Colours after Tableau 10; dashes and
+// marker shapes (chart_keys.cpp) tell series apart without colour.
+const char* chart_css() {
+  return R"css(
+.charts { display: flex; flex-wrap: wrap; gap: 16px; }
+.charts figure { flex: 1 1 420px; }
+svg .title { font-size: 13px; font-weight: 600; }
+svg .chart-sub { font-size: 10.5px; fill: #555; }
+svg .chart-warning { font-size: 10.5px; fill: #b00020; }
+svg .chart-msg { font-size: 12px; fill: #555; }
+svg .chart-grid { stroke: #e6e6e6; stroke-width: 1; }
+svg .chart-frame { stroke: #888; stroke-width: 1; }
+svg .chart-tick, svg .chart-caption { font-size: 11px; fill: #555; }
+svg .chart-legend { font-size: 11px; fill: #333; }
+svg .series-0 { stroke: #1f77b4; fill: #1f77b4; }
+svg .series-1 { stroke: #d62728; fill: #d62728; }
+svg .series-2 { stroke: #2ca02c; fill: #2ca02c; }
+svg .series-3 { stroke: #9467bd; fill: #9467bd; }
+svg .series-4 { stroke: #ff7f0e; fill: #ff7f0e; }
+svg .series-5 { stroke: #17becf; fill: #17becf; }
+svg .series-6 { stroke: #8c564b; fill: #8c564b; }
+svg .series-7 { stroke: #e377c2; fill: #e377c2; }
+svg .dash-1 { stroke-dasharray: 6 3; }
+svg .dash-2 { stroke-dasharray: 2 2; }
+svg .dash-3 { stroke-dasharray: 9 3 2 3; }
+svg .dash-4 { stroke-dasharray: 5 2; }
+svg .dash-5 { stroke-dasharray: 1 3; }
+svg .chart-line { fill: none; stroke-width: 2; }
+svg .chart-band { stroke: none; fill-opacity: 0.18; }
+svg .chart-bar { stroke-opacity: 0.5; stroke-width: 6; }
+svg .chart-marker, svg .chart-swatch { stroke: none; }
+svg .chart-cross { fill: none; stroke-width: 2; }
+svg.panel .chart-line { stroke-width: 1.8; }
+svg.panel .chart-band { fill-opacity: 0.14; }
+svg.panel .chart-bar { stroke-opacity: 0.45; stroke-width: 5; }
+svg .chart-objective { stroke: #666; stroke-width: 1.2; stroke-dasharray: 4 3; }
+svg .chart-key-band { fill: #888; fill-opacity: 0.25; stroke: none; }
+ul.chart-key { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px 18px; font-size: 12px; }
+ul.chart-key svg { border: none; background: none; vertical-align: middle; margin-right: 5px; }
 )css";
 }
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 
+#include "reports/chart.hpp"
 #include "reports/html_parts.hpp"
 #include "reports/svg.hpp"
 #include "reports/text.hpp"
@@ -89,11 +90,10 @@ std::string step_tooltip(const TimelineStep& step) {
 }
 
 void draw_axis(Svg& svg, const Window& window, double bottom) {
-  const double step = nice_time_step(window.hi - window.lo, 10.0);
-  for (double t = std::ceil(window.lo / step) * step; t <= window.hi + 1e-9; t += step) {
+  for (const double t : nice_ticks(window.lo, window.hi, 10.0, Units::seconds)) {
     const double x = window.x(t);
     svg.line(x, kAxisHeight - 6, x, bottom, "grid");
-    svg.text(x, kAxisHeight - 10, t == 0 ? "0" : human_duration(t), "axis", "middle");
+    svg.text(x, kAxisHeight - 10, format_tick(t, Units::seconds), "axis", "middle");
   }
   svg.line(kLabelWidth, kAxisHeight - 6, kWidth - kRightMargin, kAxisHeight - 6, "axis-line");
   svg.text(4, kAxisHeight - 10, "time since start", "axis");

@@ -1,8 +1,6 @@
 // Inline SVG builder (see svg.hpp).
 #include "reports/svg.hpp"
 
-#include <cmath>
-
 #include "reports/text.hpp"
 
 namespace firedrill::reports {
@@ -28,26 +26,19 @@ std::string element(const char* name, const std::string& attributes, std::string
 }  // namespace
 
 std::string coordinate(double value) {
-  std::string text = fixed(value, 2);
-  if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.pop_back();
-  }
-  return text;
-}
-
-double nice_time_step(double span_s, double max_ticks) {
-  constexpr double kSteps[] = {1,     2,     5,           10,     15,      30,      60,      120,
-                               300,   600,   900,         1800,   3600,    7200,    10800,   21600,
-                               43200, 86400, 2 * 86400.0, 604800, 2592000, 7776000, 31536000};
-  for (const double step : kSteps) {
-    if (span_s / step <= max_ticks) return step;
-  }
-  return std::ceil(span_s / max_ticks / 31536000.0) * 31536000.0;
+  return trimmed_fixed(value, 2);
 }
 
 Svg::Svg(double width, double height, std::string_view label)
     : width_(width), height_(height), label_(label) {}
+
+void Svg::root_attribute(std::string_view name, std::string_view value) {
+  root_attributes_ += " " + std::string(name) + "=\"" + xml_escape(value) + "\"";
+}
+
+void Svg::tooltip(std::string_view text) {
+  title_ = title_element(text);
+}
 
 void Svg::rect(double x, double y, double width, double height, std::string_view css_class,
                std::string_view tooltip, double corner) {
@@ -85,19 +76,36 @@ void Svg::diamond(double cx, double cy, double r, std::string_view css_class,
   path(d, css_class, tooltip);
 }
 
+void Svg::cross(double cx, double cy, double r, std::string_view css_class,
+                std::string_view tooltip) {
+  const std::string d = "M" + coordinate(cx - r) + " " + coordinate(cy - r) + "L" +
+                        coordinate(cx + r) + " " + coordinate(cy + r) + "M" + coordinate(cx - r) +
+                        " " + coordinate(cy + r) + "L" + coordinate(cx + r) + " " +
+                        coordinate(cy - r);
+  path(d, css_class, tooltip);
+}
+
 void Svg::text(double x, double y, std::string_view content, std::string_view css_class,
-               std::string_view anchor) {
+               std::string_view anchor, std::string_view tooltip) {
   body_ +=
       "<text x=\"" + coordinate(x) + "\" y=\"" + coordinate(y) + "\"" + class_attribute(css_class);
   if (anchor != "start") body_ += " text-anchor=\"" + std::string(anchor) + "\"";
-  body_ += ">" + xml_escape(content) + "</text>";
+  body_ += ">" + xml_escape(content) + title_element(tooltip) + "</text>";
+}
+
+void Svg::vertical_text(double x, double y, std::string_view content, std::string_view css_class) {
+  body_ += "<text transform=\"translate(" + coordinate(x) + "," + coordinate(y) +
+           ") rotate(-90)\"" + class_attribute(css_class) + " text-anchor=\"middle\">" +
+           xml_escape(content) + "</text>";
 }
 
 std::string Svg::str() const {
+  const std::string name = label_.empty()
+                               ? " aria-hidden=\"true\""
+                               : " role=\"img\" aria-label=\"" + xml_escape(label_) + "\"";
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + coordinate(width_) + " " +
          coordinate(height_) + "\" width=\"" + coordinate(width_) + "\" height=\"" +
-         coordinate(height_) + "\" role=\"img\" aria-label=\"" + xml_escape(label_) + "\">" +
-         body_ + "</svg>";
+         coordinate(height_) + "\"" + name + root_attributes_ + ">" + title_ + body_ + "</svg>";
 }
 
 }  // namespace firedrill::reports

@@ -9,8 +9,14 @@ namespace firedrill::reports {
 
 class Svg {
  public:
-  // `label` becomes the accessible name (role="img" + aria-label).
+  // `label` becomes the accessible name (role="img" + aria-label); an empty label marks a
+  // decorative drawing (aria-hidden), such as a legend swatch beside its name.
   Svg(double width, double height, std::string_view label);
+
+  // An attribute of the <svg> element itself (class, data-*), value escaped.
+  void root_attribute(std::string_view name, std::string_view value);
+  // A tooltip over the whole drawing (a <title> as its first child).
+  void tooltip(std::string_view text);
 
   // Each shape takes a class (styled by the page's CSS, may be empty) and an optional
   // tooltip (<title>, shown on hover without any script).
@@ -24,9 +30,14 @@ class Svg {
   // A diamond centred on (cx, cy), half-diagonal r.
   void diamond(double cx, double cy, double r, std::string_view css_class,
                std::string_view tooltip = {});
-  // anchor: "start" | "middle" | "end".
+  // A cross (two diagonals) centred on (cx, cy), half-width r.
+  void cross(double cx, double cy, double r, std::string_view css_class,
+             std::string_view tooltip = {});
+  // anchor: "start" | "middle" | "end". A tooltip shows the full text of a shortened one.
   void text(double x, double y, std::string_view content, std::string_view css_class,
-            std::string_view anchor = "start");
+            std::string_view anchor = "start", std::string_view tooltip = {});
+  // Text reading upwards, centred on (x, y) (the title of a y axis).
+  void vertical_text(double x, double y, std::string_view content, std::string_view css_class);
   // Raw, already well-formed SVG (defs, markers).
   void raw(std::string_view markup) { body_ += markup; }
 
@@ -36,13 +47,12 @@ class Svg {
   double width_;
   double height_;
   std::string label_;
+  std::string root_attributes_;
+  std::string title_;
   std::string body_;
 };
 
 // Coordinates with two decimals.
 std::string coordinate(double value);
-// A "round" spacing in seconds (1 s, 5 s, 1 m, 15 m, 1 h, 6 h, 1 d, 1 w...) giving at most
-// `max_ticks` ticks over `span_s`.
-double nice_time_step(double span_s, double max_ticks);
 
 }  // namespace firedrill::reports

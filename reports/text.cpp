@@ -29,16 +29,21 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
+std::string trimmed_fixed(double value, int decimals) {
+  std::string text = fixed(value, decimals);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
 std::string human_duration(double seconds) {
   if (!std::isfinite(seconds)) return "?";
   if (seconds < 0) return "-" + human_duration(-seconds);
   if (seconds < 60.0) {
     // Two significant decimals below 10 s, one below a minute, trailing zeros dropped.
-    std::string text = fixed(seconds, seconds < 10.0 ? 2 : 1);
-    if (text.find('.') != std::string::npos) {
-      while (text.back() == '0') text.pop_back();
-      if (text.back() == '.') text.pop_back();
-    }
+    const std::string text = trimmed_fixed(seconds, seconds < 10.0 ? 2 : 1);
     if (text == "60") return "1m";
     return text + "s";
   }
@@ -60,6 +65,14 @@ std::string human_duration(double seconds) {
   part(minutes, "m");
   part(secs, "s");
   return text;
+}
+
+std::string short_duration(double seconds) {
+  auto trimmed = [](double value) { return trimmed_fixed(value, 2); };
+  if (seconds < 120) return trimmed(seconds) + "s";
+  if (seconds < 7200) return trimmed(seconds / 60) + "m";
+  if (seconds < 172800) return trimmed(seconds / 3600) + "h";
+  return trimmed(seconds / 86400) + "d";
 }
 
 std::string duration_with_seconds(double seconds) {
