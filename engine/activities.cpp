@@ -33,7 +33,7 @@ void EngineState::on_transfer_ended(const TransferEnded& event) {
        record.kind == "reverse_sync" && !op.failback_moving ? "reverse_sync" : "sync",
        index_.host(record.target_host), record.start_s, now_s_);
   if (member.stage == Member::Stage::reverse_syncing) {
-    member.stage = Member::Stage::reverse_synced;
+    set_stage(ref.operation, ref.member, Member::Stage::reverse_synced);
     maybe_finish_operation(ref.operation);
     return;
   }

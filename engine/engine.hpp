@@ -48,7 +48,9 @@ class FailoverEngine {
   Outcome outcome() const;
   // Throws std::logic_error when the engine's bookkeeping is inconsistent: the boot count
   // against the members booting, each operation's pending members, the memory reserved on
-  // each host against its instances, more than one non-test copy of a VM booting. The
+  // each host against its instances, more than one non-test copy of a VM booting, a member
+  // whose activity does not match its stage or that is left in a transient stage
+  // (engine/stages.cpp; a change of stage the table does not allow throws at once). The
   // property campaign runs it after every call; debug builds run it inside every call.
   void check_invariants() const;
 

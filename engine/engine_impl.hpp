@@ -118,6 +118,10 @@ class EngineState {
   void failback_move(int operation);
   void start_repair_restart(int vm, double incident_s, const std::string& cause);
 
+  // stages.cpp: the only writer of Member::stage; throws std::logic_error for an edge the
+  // stage table does not have, and keeps booting_count_ and the pending counts.
+  void set_stage(int operation, int member, Member::Stage to);
+
   // members.cpp
   int add_member(int operation, const Member& member);
   void member_done(int operation, int member);
@@ -172,7 +176,7 @@ class EngineState {
   std::vector<VmState> vms_;
   std::vector<ReplicaState> replicas_;
   std::deque<Operation> operations_;  // a deque: references stay valid as operations open
-  int booting_count_ = 0;
+  int booting_count_ = 0;             // members booting (set_stage)
   // Queued members that may be able to boot, in start order: (priority, dependency rank,
   // vm, operation, member). Members blocked by a dependency or a priority group leave the
   // set and are put back by the event that may unblock them (member_done).

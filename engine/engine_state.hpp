@@ -94,21 +94,26 @@ struct VmState {
 
 // What an operation does with one VM, step by step.
 struct Member {
+  // Where it is on its way through the operation. The meaning of each stage, the activity
+  // it waits for and the edges between them: engine/stages.cpp. Changed only by
+  // EngineState::set_stage, which checks the edge.
   enum class Stage {
-    waiting,
+    pending,
+    awaiting_arrival,
     reverse_syncing,
     reverse_synced,
     shutting_down,
     syncing,
-    sync_waiting,  // its final sync was cut off: waits for the route (SPEC 9)
+    sync_waiting,
     restoring,
     queued,
     booting,
+    displaced,
     ready,
     failed
   };
   int vm = -1;
-  Stage stage = Stage::waiting;
+  Stage stage = Stage::pending;
   int replica = -1;  // the ReplicaState restored from (replica, test, planned)
   int target_host = -1;
   std::string instance;

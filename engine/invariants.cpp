@@ -7,27 +7,15 @@
 
 #include "engine/engine.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/stages.hpp"
 
 namespace firedrill {
 
 namespace {
 
+// Neither ready nor failed (the stage table, engine/stages.cpp).
 bool is_open(Member::Stage stage) {
-  return stage != Member::Stage::ready && stage != Member::Stage::failed;
-}
-
-// The stages in which a member waits for an activity of its own to end.
-bool has_activity(Member::Stage stage) {
-  switch (stage) {
-    case Member::Stage::reverse_syncing:
-    case Member::Stage::shutting_down:
-    case Member::Stage::syncing:
-    case Member::Stage::restoring:
-    case Member::Stage::booting:
-      return true;
-    default:
-      return false;
-  }
+  return !stage_info(stage).terminal;
 }
 
 // Memory in bytes, summed and subtracted in floating point as VMs come and go: a byte of
@@ -103,9 +91,13 @@ std::string EngineState::member_violation() const {
       const Member& member = operations_[o].members[m];
       const std::string who = vms_[member.vm].vm->name + " (member " + std::to_string(m) +
                               " of operation " + std::to_string(o) + ")";
-      if (has_activity(member.stage) != member.activity.has_value()) {
-        return who + (member.activity ? " holds an activity in a stage that has none"
-                                      : " has no activity in a stage that waits for one");
+      // The stage table says which activity, if any, a stage waits for.
+      const StageInfo& stage = stage_info(member.stage);
+      if (stage.transient) return who + " is still " + stage.name + " between engine calls";
+      if (stage.activity.has_value() != member.activity.has_value()) {
+        return who +
+               (member.activity ? " holds an activity in stage " : " has no activity in stage ") +
+               stage.name;
       }
       if (member.activity) {
         const auto it = activities_.find(*member.activity);
@@ -113,6 +105,9 @@ std::string EngineState::member_violation() const {
             it->second.member != static_cast<int>(m)) {
           return who + " holds activity #" + std::to_string(*member.activity) +
                  " that is not its own";
+        }
+        if (it->second.kind != *stage.activity) {
+          return who + " holds an activity of another kind than stage " + stage.name + " waits for";
         }
       }
       if (is_open(member.stage) && member.reserved &&
@@ -135,10 +130,13 @@ std::string EngineState::member_violation() const {
   return "";
 }
 
+void throw_invariant_violation(double now_s, const std::string& why) {
+  throw std::logic_error("engine invariant violated at t=" + std::to_string(now_s) + ": " + why);
+}
+
 void FailoverEngine::check_invariants() const {
   if (const std::string why = state_->invariant_violation(); !why.empty()) {
-    throw std::logic_error("engine invariant violated at t=" + std::to_string(state_->now_s_) +
-                           ": " + why);
+    throw_invariant_violation(state_->now_s_, why);
   }
 }
 

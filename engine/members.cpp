@@ -5,10 +5,16 @@
 #include <cmath>
 
 #include "engine/engine_impl.hpp"
+#include "engine/stages.hpp"
 
 namespace firedrill {
 
 int EngineState::add_member(int o, const Member& member) {
+  // Every member begins pending (engine/stages.cpp); set_stage takes it on from there.
+  if (member.stage != Member::Stage::pending) {
+    throw_invariant_violation(now_s_, vms_[member.vm].vm->name + " joins an operation in stage " +
+                                          stage_name(member.stage));
+  }
   Operation& op = operations_[o];
   op.members.push_back(member);
   const int m = static_cast<int>(op.members.size()) - 1;
@@ -19,11 +25,11 @@ int EngineState::add_member(int o, const Member& member) {
 }
 
 void EngineState::member_done(int o, int m) {
-  // A member reached ready or failed: whoever waited for it may go now.
+  // A member reached ready or failed (set_stage counted it out of the pending ones):
+  // whoever waited for it may go now.
   Operation& op = operations_[o];
   const int priority = vms_[op.members[m].vm].vm->priority;
-  --op.pending;
-  if (--op.pending_by_priority[priority] == 0) {
+  if (op.pending_by_priority[priority] == 0) {
     for (std::size_t other = 0; other < op.members.size(); ++other) {
       const Member& waiting = op.members[other];
       if (waiting.stage == Member::Stage::queued && vms_[waiting.vm].vm->priority > priority) {
@@ -46,7 +52,7 @@ void EngineState::restore_member(int o, int m) {
                               member.network, member.ip, traits(o).test_copies, traits(o).reverse});
   activities_[id] = ActivityRef{ActivityRef::Kind::restore, o, m, member.replica};
   member.activity = id;
-  member.stage = Member::Stage::restoring;
+  set_stage(o, m, Member::Stage::restoring);
   member.restore_start_s = now_s_;
   if (member.first_restore_start_s < 0) member.first_restore_start_s = now_s_;
   member.prelude_end_s = now_s_;
@@ -56,8 +62,7 @@ void EngineState::member_ready(int o, int m, std::optional<double> data_as_of_s)
   Operation& op = operations_[o];
   Member& member = op.members[m];
   VmState& vm = vms_[member.vm];
-  --booting_count_;
-  member.stage = Member::Stage::ready;
+  set_stage(o, m, Member::Stage::ready);
   member.ready_s = now_s_;
   member_done(o, m);
   const std::string& name = vm.vm->name;
@@ -106,7 +111,6 @@ void EngineState::member_failed(int o, int m, const std::string& reason, bool se
   Operation& op = operations_[o];
   Member& member = op.members[m];
   if (member.stage == Member::Stage::failed || member.stage == Member::Stage::ready) return;
-  if (member.stage == Member::Stage::booting) --booting_count_;
   if (member.activity) {
     const auto it = activities_.find(*member.activity);
     if (it != activities_.end() && it->second.kind == ActivityRef::Kind::transfer) {
@@ -124,7 +128,7 @@ void EngineState::member_failed(int o, int m, const std::string& reason, bool se
     release_instance(member.vm, member.instance);
     member.reserved = false;
   }
-  member.stage = Member::Stage::failed;
+  set_stage(o, m, Member::Stage::failed);
   member.reason = reason;
   member_done(o, m);
   if (vm.active_operation == o) vm.active_operation = -1;

@@ -25,7 +25,8 @@ void EngineState::start_failback(double now_s) {
     member.instance = vm.vm->name;
     member.network = vm.vm->network;  // home again: the original network and address
     member.ip = vm.vm->ip;
-    add_member(o, member);
+    const int m = add_member(o, member);
+    if (!at_dr) set_stage(o, m, Member::Stage::awaiting_arrival);
     arrived.push_back(at_dr);
     if (at_dr) vm.active_operation = o;
     FailbackResult failback;
@@ -48,7 +49,7 @@ void EngineState::start_reverse_sync(int o, int m) {
                   "the original host " + hosts_[vm.home_host].host->name + " is not reachable");
     return;
   }
-  member.stage = Member::Stage::reverse_syncing;
+  set_stage(o, m, Member::Stage::reverse_syncing);
   const double bytes = vm.vm->change_rate_Bps * (now_s_ - vm.serving_since_s);
   member.activity =
       start_transfer(TransferKind::reverse_sync, member.replica, member.vm, member.instance,
@@ -62,7 +63,8 @@ void EngineState::failback_follows(int v, bool arrived, const std::string& reaso
     const Operation& op = operations_[o];
     if (!traits(static_cast<int>(o)).reverse || op.finished || op.failback_moving) continue;
     const auto it = op.member_of_vm.find(v);
-    if (it == op.member_of_vm.end() || op.members[it->second].stage != Member::Stage::waiting) {
+    if (it == op.member_of_vm.end() ||
+        op.members[it->second].stage != Member::Stage::awaiting_arrival) {
       continue;
     }
     if (arrived) {

@@ -108,12 +108,11 @@ void EngineState::member_host_failed(int o, int m, int host, const std::string& 
     return;
   }
   // Leave behind what it held on the failed host; a report of that activity is ignored.
-  if (member.stage == Member::Stage::booting) --booting_count_;
   if (member.activity) activities_.erase(*member.activity);
   member.activity.reset();
   if (member.reserved) release_instance(member.vm, member.instance);
   member.reserved = false;
-  member.stage = Member::Stage::waiting;
+  set_stage(o, m, Member::Stage::displaced);  // placed again below, before this call ends
   member.failed_boots = 0;
   note_incident(member.vm, now_s_, cause);
   step(vms_[member.vm].vm->name, "failure", host, now_s_, now_s_, member.instance + ": " + why);
@@ -186,7 +185,7 @@ void EngineState::start_final_sync(int o, int m) {
   }
   // The changes since the last point, up to the shutdown: the same bytes on a retry.
   const double since_s = replica.points.empty() ? 0.0 : replica.points.back().as_of_s;
-  member.stage = Member::Stage::syncing;
+  set_stage(o, m, Member::Stage::syncing);
   member.activity = start_transfer(
       TransferKind::final_sync, member.replica, member.vm, member.instance, vm.current_host, target,
       vm.vm->change_rate_Bps * std::max(0.0, member.off_s - since_s), member.off_s, o, m);
@@ -210,7 +209,7 @@ void EngineState::final_sync_cut_off(int o, int m, const std::string& why) {
     restore_from_newest_point(o, m, "final sync impossible: " + why);
     return;
   }
-  member.stage = Member::Stage::sync_waiting;
+  set_stage(o, m, Member::Stage::sync_waiting);
   member.sync_wait = static_cast<int>(sync_waits_.size());
   member.detour = why;
   sync_waits_.push_back({o, m});

@@ -34,7 +34,7 @@ void EngineState::start_planned_failover(double now_s) {
 void EngineState::begin_shutdowns(int o) {
   Operation& op = operations_[o];
   const Member::Stage ready_to_stop =
-      traits(o).reverse ? Member::Stage::reverse_synced : Member::Stage::waiting;
+      traits(o).reverse ? Member::Stage::reverse_synced : Member::Stage::pending;
   auto is_off = [](const Member& m) { return m.off_s >= 0 || m.stage == Member::Stage::failed; };
   // Members not yet off, by priority: one pass, so that a member's check costs its own
   // dependents and not a scan of every other member (which made a planned failover of n VMs
@@ -65,7 +65,7 @@ void EngineState::begin_shutdowns(int o) {
                                  vm.vm->shutdown_time.seconds()});
     activities_[id] = ActivityRef{ActivityRef::Kind::shutdown, o, m, member.replica};
     member.activity = id;
-    member.stage = Member::Stage::shutting_down;
+    set_stage(o, m, Member::Stage::shutting_down);
     member.shutdown_start_s = now_s_;
   }
 }
@@ -85,7 +85,7 @@ void EngineState::member_off(int o, int m) {
     member_failed(o, m, "final sync impossible: no route to " + hosts_[vm.home_host].host->name);
   } else {
     // The reverse sync of phase 1 shipped the changes up to the failback's start.
-    member.stage = Member::Stage::syncing;
+    set_stage(o, m, Member::Stage::syncing);
     member.activity = start_transfer(
         TransferKind::reverse_sync, member.replica, member.vm, member.instance, vm.current_host,
         vm.home_host, vm.vm->change_rate_Bps * std::max(0.0, now_s_ - op.incident_s), now_s_, o, m);

@@ -24,7 +24,9 @@ std::vector<int> EngineState::members_in_order(const Operation& op) const {
 
 void EngineState::enqueue_boot(int o, int m) {
   Member& member = operations_[o].members[m];
-  member.stage = Member::Stage::queued;
+  // Queued already (woken again by member_done or wake_dependents): back among the
+  // candidates, no change of stage.
+  if (member.stage != Member::Stage::queued) set_stage(o, m, Member::Stage::queued);
   const VmState& vm = vms_[member.vm];
   boot_candidates_.insert({vm.vm->priority, vm.topo_rank, member.vm, o, m});
 }
@@ -135,10 +137,9 @@ EngineState::BootAttempt EngineState::try_boot(int o, int m) {
                            member.boot_time_s, traits(o).from_shared_storage});
   activities_[id] = ActivityRef{ActivityRef::Kind::boot, o, m, member.replica};
   member.activity = id;
-  member.stage = Member::Stage::booting;
+  set_stage(o, m, Member::Stage::booting);
   member.boot_start_s = now_s_;
   member.attempt_start_s = now_s_;
-  ++booting_count_;
   return BootAttempt::booted;
 }
 
