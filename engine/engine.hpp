@@ -7,6 +7,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/commands.hpp"
@@ -53,6 +55,9 @@ class FailoverEngine {
   // (engine/stages.cpp; a change of stage the table does not allow throws at once). The
   // property campaign runs it after every call; debug builds run it inside every call.
   void check_invariants() const;
+  // The edges of the member stage table (engine/stages.cpp) this engine has taken so far,
+  // as (from, to) stage names in table order: for tests that the table has no dead edges.
+  std::vector<std::pair<std::string, std::string>> stage_edges_taken() const;
 
  private:
   std::unique_ptr<EngineState> state_;

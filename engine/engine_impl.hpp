@@ -2,6 +2,8 @@
 // to engine/; the public face is engine/engine.hpp.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <set>
@@ -11,6 +13,7 @@
 #include "engine/engine.hpp"
 #include "engine/engine_state.hpp"
 #include "engine/plan_index.hpp"
+#include "engine/stages.hpp"
 
 namespace firedrill {
 
@@ -28,6 +31,7 @@ class EngineState {
   // invariants.cpp: "" when the bookkeeping is consistent, else what is wrong.
   std::string invariant_violation() const;
   std::string member_violation() const;
+  std::vector<std::pair<std::string, std::string>> stage_edges_taken() const;  // stages.cpp
 
  private:
   friend class FailoverEngine;
@@ -177,6 +181,8 @@ class EngineState {
   std::vector<ReplicaState> replicas_;
   std::deque<Operation> operations_;  // a deque: references stay valid as operations open
   int booting_count_ = 0;             // members booting (set_stage)
+  // The edges set_stage took: bit `to` of entry `from` (FailoverEngine::stage_edges_taken).
+  std::array<std::uint32_t, kStageCount> stage_edges_taken_{};
   // Queued members that may be able to boot, in start order: (priority, dependency rank,
   // vm, operation, member). Members blocked by a dependency or a priority group leave the
   // set and are put back by the event that may unblock them (member_done).

@@ -135,7 +135,24 @@ void EngineState::set_stage(int o, int m, Member::Stage to) {
     --op.pending;
     --op.pending_by_priority[vms_[member.vm].vm->priority];
   }
+  stage_edges_taken_[static_cast<int>(from)] |= 1u << static_cast<int>(to);
   member.stage = to;
+}
+
+std::vector<std::pair<std::string, std::string>> EngineState::stage_edges_taken() const {
+  std::vector<std::pair<std::string, std::string>> taken;
+  for (const StageInfo& from : kStages) {
+    for (const Member::Stage to : from.to) {
+      if (stage_edges_taken_[static_cast<int>(from.stage)] & (1u << static_cast<int>(to))) {
+        taken.emplace_back(from.name, stage_name(to));
+      }
+    }
+  }
+  return taken;
+}
+
+std::vector<std::pair<std::string, std::string>> FailoverEngine::stage_edges_taken() const {
+  return state_->stage_edges_taken();
 }
 
 }  // namespace firedrill
