@@ -20,9 +20,12 @@ double to_microseconds(double seconds) {
 constexpr double kTimerSlack_s = 1e-6;
 
 // Timers that may still change what a run reports: scenario events, repairs, detection,
-// operator delay, HA timeouts. Replication ticks and the end of the run do not.
+// operator delay, HA timeouts. Replication ticks and the end of the run do not, nor does a
+// final sync's timeout: the member that waits keeps its operation unfinished anyway, and
+// once a repair ends the wait the timer is stale (it would hold a settled run until then).
 bool counts_as_action(Timer::Kind kind) {
-  return kind != Timer::Kind::replication_tick && kind != Timer::Kind::run_end;
+  return kind != Timer::Kind::replication_tick && kind != Timer::Kind::run_end &&
+         kind != Timer::Kind::sync_timeout;
 }
 
 }  // namespace
@@ -187,11 +190,10 @@ std::vector<Command> EngineState::handle(const DriverEvent& event, double now_s)
           const int host = index_.host(e.host);
           if (host >= 0 && hosts_[host].up) {
             const auto hung = hung_since_s_.find(host);
-            const std::string cause =
-                hung == hung_since_s_.end()
-                    ? "host " + e.host + " lost: it stopped answering"
-                    : "host " + e.host + " lost: it stopped answering at " +
-                          format_duration(hung->second) + " (hang)";
+            const std::string cause = hung == hung_since_s_.end()
+                                          ? "host " + e.host + " lost: it stopped answering"
+                                          : "host " + e.host + " lost: it stopped answering at " +
+                                                format_duration(hung->second) + " (hang)";
             step("", "failure", host, now_s_, now_s_, cause);
             fail_host(host, cause);
           }

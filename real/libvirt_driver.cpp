@@ -79,13 +79,11 @@ std::string LibvirtRun::link_down_between(const std::string& a, const std::strin
   const HostState* source = hosts_.count(a) ? hosts_.at(a).get() : nullptr;
   const HostState* target = hosts_.count(b) ? hosts_.at(b).get() : nullptr;
   if (!source || !target || source->site == target->site) return "";
+  const int link = index_.link_between(index_.site(source->site), index_.site(target->site));
+  if (link < 0) return "";
+  const std::string& name = scenario_.plan.links[link].name;
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const Link& link : scenario_.plan.links) {
-    const bool joins = (link.between[0] == source->site && link.between[1] == target->site) ||
-                       (link.between[1] == source->site && link.between[0] == target->site);
-    if (joins && links_down_.count(link.name)) return link.name;
-  }
-  return "";
+  return links_down_.count(name) ? name : "";
 }
 
 ConsoleWatcher* LibvirtRun::watch(HostState& host, virDomainPtr domain, const std::string& instance,
@@ -195,7 +193,7 @@ void LibvirtRun::carry_out(const std::vector<Command>& commands) {
 
 void LibvirtRun::finish(RealRunResult& result) {
   finishing_ = true;
-  end_hangs();  // a daemon the run froze is killed: calls stuck on it fail at once
+  end_hangs();  // a daemon the run froze stays frozen: calls stuck on it are abandoned below
   // Workers end within their own bounds, except a call stuck on a host that stopped
   // answering: libvirt's keepalive closes such a connection, yet a call that was queued
   // behind another on it was seen to stay blocked for good (libvirt 9.0). Past a host

@@ -45,10 +45,11 @@ std::vector<int> crash_lab_host(const std::string& lab_dir) {
 // recovery.host_timeout has passed (lose_hung_hosts): libvirt's keepalive cannot be counted
 // on here, because a call that was writing to the frozen daemon when it stopped blocks in
 // write(2) with the connection's I/O, keepalive included (seen with libvirt 9.0 when the
-// hang caught a replication stream). Nor is the daemon thawed during the run: resuming it
-// under such calls crashed libvirt's client (a use after free in its I/O loop). At the end
-// the frozen daemon is killed, so the stuck calls fail at once; what the run created there
-// stays in the journal for `firedrill cleanup` once the host is started again.
+// hang caught a replication stream). Nor does the run ever wake the daemon: resuming it, or
+// killing it, under such calls crashed libvirt's client (a use after free in its I/O loop).
+// It stays frozen: the stuck calls are abandoned at the end like any on a lost host (the
+// run's state is kept for them), what the run created there stays in the journal, and the
+// operator thaws the daemon once the run is over, then runs `firedrill cleanup`.
 void LibvirtRun::hang(const std::string& name) {
   HostState* h = host(name);
   if (!h || !h->up) return;
@@ -83,11 +84,10 @@ void LibvirtRun::end_hangs() {
     frozen.swap(frozen_daemons_);
   }
   for (const auto& [name, daemon] : frozen) {
-    kill(daemon.pid, SIGKILL);
-    note("lab host " + name + "'s libvirtd, frozen by the scenario's hang, was killed at the end" +
-         " (resuming it under the calls stuck on it crashes libvirt's client); start it again" +
-         " with real/lab/lab up, then `firedrill cleanup " + options_.out_dir +
-         "` removes what the run left there");
+    note("lab host " + name + "'s libvirtd (pid " + std::to_string(daemon.pid) +
+         ") is left frozen by the scenario's hang: waking it under the calls stuck on it" +
+         " crashes libvirt's client. Once this run is over: `kill -CONT " +
+         std::to_string(daemon.pid) + "`, then `firedrill cleanup " + options_.out_dir + "`");
   }
 }
 
@@ -132,13 +132,11 @@ void LibvirtRun::inject(const InjectFailure& command) {
     }
   }
   if (command.kind == FailureTarget::datastore) {
-    for (const Vm& vm : scenario_.plan.vms) {
-      bool on_it = vm.datastore == command.target;
-      for (const Cluster& cluster : scenario_.plan.clusters) {
-        const bool member =
-            std::find(cluster.hosts.begin(), cluster.hosts.end(), vm.host) != cluster.hosts.end();
-        on_it = on_it || (vm.datastore.empty() && member && cluster.datastore == command.target);
-      }
+    const int datastore = index_.datastore(command.target);
+    for (std::size_t v = 0; v < scenario_.plan.vms.size(); ++v) {
+      const Vm& vm = scenario_.plan.vms[v];
+      // Where the disk lives is the engine's own answer (engine/plan_index.hpp).
+      const bool on_it = datastore >= 0 && index_.datastore_of_vm(static_cast<int>(v)) == datastore;
       HostState* h = host(vm.host);
       if (on_it && h && h->up) {
         if (virt::Domain domain = h->conn->domain(vm.name)) virDomainDestroy(domain.get());

@@ -34,6 +34,7 @@
 #include "engine/commands.hpp"
 #include "engine/drive.hpp"
 #include "engine/engine.hpp"
+#include "engine/plan_index.hpp"
 #include "real/console.hpp"
 #include "real/guest_xml.hpp"
 #include "real/journal.hpp"
@@ -119,7 +120,7 @@ class LibvirtRun : public Backend {
   void host_lost(const std::string& host);
   void hang(const std::string& host);
   void lose_hung_hosts();  // under mutex_
-  void end_hangs();        // the end of the run: every daemon it froze is killed
+  void end_hangs();  // the end of the run: says which daemons stay frozen, and how to wake them
   // ---- bookkeeping (libvirt_driver.cpp)
   HostState* host(const std::string& name);
   bool may_touch(const std::string& host, const std::string& domain) const;
@@ -138,6 +139,7 @@ class LibvirtRun : public Backend {
   // Written during setup, before any worker thread runs, then only read: no lock. A
   // HostState's `up` and `injected` are atomics and its connection is thread-safe.
   Scenario scenario_;
+  PlanIndex index_{scenario_.plan};  // the relations of the plan, as the engine sees them
   RealRunOptions options_;
   Journal journal_;  // appends are serialised inside it
   std::string run_id_ = hex_id();

@@ -30,6 +30,24 @@ TEST(EngineFaults, ACutFinalSyncPastTheTimeoutRestoresTheNewestPointWithTheReaso
   }
 }
 
+TEST(EngineFaults, AFinalSyncWaitEndedByARepairLetsTheRunSettle) {
+  // The WAN fails at 7000 and is repaired at 7200; the syncs of the move at 7100 wait for it
+  // and then run (RPO 0); the boots take 45 + 60 + 30 + 20 s after that. The waits' 10-minute
+  // timeouts (from about 7130 on) are stale by then: the run settles before any would fire.
+  Scenario s = three_tier();
+  s.end_when_settled = true;
+  Event cut = event_at(Event::Kind::fail_link, "wan", 7000);
+  cut.repair_after = DurationSpec::fixed_at(200);
+  s.events = {cut, event_at(Event::Kind::planned_failover, "", 7100)};
+  const Outcome o = run_analytic(s);
+  for (const VmResult& vm : o.vms) {
+    ASSERT_EQ(vm.outcome, VmOutcome::recovered) << vm.name << ": " << vm.reason;
+    EXPECT_EQ(*vm.rpo_s, 0) << vm.name;
+  }
+  EXPECT_EQ(o.ended, "settled");
+  EXPECT_LT(o.end_s, 7500);
+}
+
 TEST(EngineFaults, AFinalSyncWithNoTimeoutAndNoRouteRestoresAtOnce) {
   Scenario s = three_tier();
   s.plan.recovery.final_sync_timeout_s = 0;

@@ -274,6 +274,14 @@ void RealLab::SetUp() {
     if (const pid_t pid = daemon_pid(host); pid > 0) kill(pid, SIGCONT);
   }
   ASSERT_EQ(shell(kLab + " up 3 " + g_lab_dir, &out), 0) << out;
+  // An earlier test that failed may have left guests behind (it failed for that itself):
+  // a fresh lab keeps this test from failing for it too.
+  if (const std::vector<std::string> left = lab_inventory(); !left.empty()) {
+    std::printf("[ lab      ] an earlier test left%s\n[ lab      ] starting a fresh lab\n",
+                joined(left).c_str());
+    shell(kLab + " down " + g_lab_dir, &out);
+    ASSERT_EQ(shell(kLab + " up 3 " + g_lab_dir, &out), 0) << out;
+  }
   ASSERT_TRUE(lab_inventory().empty()) << "the lab is not clean:" << joined(lab_inventory());
 }
 
