@@ -87,7 +87,8 @@ void LibvirtRun::end_hangs() {
     note("lab host " + name + "'s libvirtd (pid " + std::to_string(daemon.pid) +
          ") is left frozen by the scenario's hang: waking it under the calls stuck on it" +
          " crashes libvirt's client. Once this run is over: `kill -CONT " +
-         std::to_string(daemon.pid) + "`, then `firedrill cleanup " + options_.out_dir + "`");
+         std::to_string(daemon.pid) + "` (start the daemon again if it does not survive)," +
+         " then `firedrill cleanup " + options_.out_dir + "`");
   }
 }
 
