@@ -72,6 +72,7 @@ class Driver : public Backend, public DriveObserver {
   // off, its held reports become failures, and HostLost is reported first.
   void hang_host(const std::string& host);
   void end_hang(const std::string& host);
+  void release_held(const std::string& failure);
   std::optional<double> next_host_loss() const;
   void lose_hung_hosts(WaitResult& result);
   bool hung(const Pending& pending) const;

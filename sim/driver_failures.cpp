@@ -126,15 +126,25 @@ void Driver::hang_host(const std::string& name) {
 // The host answers again before it was lost: what it held is reported now.
 void Driver::end_hang(const std::string& name) {
   if (hung_.erase(name) == 0) return;
+  release_held("");
+}
+
+// What a host held goes out once no host it involves is hung any more: as it ended, or, when
+// `failure` says why (the host was lost), as a failure.
+void Driver::release_held(const std::string& failure) {
   std::vector<Report> still_held;
   std::unique_lock lock(*mutex_);
   for (Report& report : held_) {
     const auto it = pending_.find(report.id);
     if (it != pending_.end() && hung(it->second)) {
       still_held.push_back(std::move(report));
-    } else {
-      ready_.push_back(std::move(report));
+      continue;
     }
+    if (!failure.empty()) {
+      report.ok = false;
+      report.detail = failure;
+    }
+    ready_.push_back(std::move(report));
   }
   held_.swap(still_held);
 }
@@ -159,19 +169,7 @@ void Driver::lose_hung_hosts(WaitResult& result) {
     hung_.erase(name);
     result.ended.push_back(Completion{HostLost{name}, result.now_s});
     set_host(name, "host:" + name, true);  // as a crash: a Repair of the host turns it on
-    std::vector<Report> still_held;
-    std::unique_lock lock(*mutex_);
-    for (Report& report : held_) {
-      const auto it = pending_.find(report.id);
-      if (it != pending_.end() && hung(it->second)) {
-        still_held.push_back(std::move(report));
-        continue;
-      }
-      report.ok = false;
-      report.detail = "host " + name + " stopped answering";
-      ready_.push_back(std::move(report));
-    }
-    held_.swap(still_held);
+    release_held("host " + name + " stopped answering");
   }
 }
 
