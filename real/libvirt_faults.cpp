@@ -86,8 +86,9 @@ void LibvirtRun::end_hangs() {
   for (const auto& [name, daemon] : frozen) {
     note("lab host " + name + "'s libvirtd (pid " + std::to_string(daemon.pid) +
          ") is left frozen by the scenario's hang: waking it under the calls stuck on it" +
-         " crashes libvirt's client. Once this run is over: `kill -CONT " +
-         std::to_string(daemon.pid) + "` (start the daemon again if it does not survive)," +
+         " crashes libvirt's client. Once this run is over, restart it (`kill -KILL " +
+         std::to_string(daemon.pid) + "`, then start it again; `lab up` does so in the" +
+         " lab) -- one thawed with `kill -CONT` after a long freeze may die soon after --" +
          " then `firedrill cleanup " + options_.out_dir + "`");
   }
 }
