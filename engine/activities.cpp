@@ -80,7 +80,7 @@ void EngineState::on_boot_ended(const BootEnded& event) {
   const std::optional<ActivityRef> ref =
       take_member_activity(event.id, event.ok, "boot", event.detail);
   if (!ref) return;
-  member_ready(ref->operation, ref->member, event.data_as_of_s);
+  member_ready(ref->operation, ref->member, event);
 }
 
 void EngineState::on_shutdown_ended(const ShutdownEnded& event) {

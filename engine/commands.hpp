@@ -32,6 +32,9 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
+
+#include "engine/outcome.hpp"
 
 namespace firedrill {
 
@@ -182,6 +185,8 @@ struct BootEnded {
   // A failed boot that booting again cannot mend (the disk holds unusable data, the backend
   // refused or cannot boot it): the engine does not spend recovery.boot_retries on it.
   bool retryable = true;
+  // Real backend: the ladder that found the VM ready (or where it stopped).
+  std::vector<ReadinessStep> readiness;
 };
 struct ShutdownEnded {
   ActivityId id = 0;

@@ -130,7 +130,7 @@ class EngineState {
   int add_member(int operation, const Member& member);
   void member_done(int operation, int member);
   void restore_member(int operation, int member);
-  void member_ready(int operation, int member, std::optional<double> data_as_of_s);
+  void member_ready(int operation, int member, const BootEnded& boot);
   void member_failed(int operation, int member, const std::string& reason, bool settles = true);
 
   // start_order.cpp

@@ -58,7 +58,8 @@ void EngineState::restore_member(int o, int m) {
   member.prelude_end_s = now_s_;
 }
 
-void EngineState::member_ready(int o, int m, std::optional<double> data_as_of_s) {
+void EngineState::member_ready(int o, int m, const BootEnded& boot) {
+  const std::optional<double>& data_as_of_s = boot.data_as_of_s;
   Operation& op = operations_[o];
   Member& member = op.members[m];
   VmState& vm = vms_[member.vm];
@@ -98,6 +99,7 @@ void EngineState::member_ready(int o, int m, std::optional<double> data_as_of_s)
     }
   } else if (!vm.first_incident_done) {
     settle_first_incident(member.vm, op, member);
+    vm.result.readiness = boot.readiness;
     if (data_as_of_s) {
       vm.result.rpo_from_data_s =
           std::max(0.0, std::round((op.incident_s - *data_as_of_s) * 1e6) / 1e6);

@@ -55,6 +55,44 @@ struct Objectives {
   std::optional<double> rpo_s;
 };
 
+// SPEC 7: how a real guest is known to be up and how it gets its new address. The default
+// is the lab guest's way (its console protocol, the address on the kernel command line).
+enum class Readiness { console, agent, none };
+enum class GuestReIp { kernel_cmdline, agent, cloud_init, none };
+enum class GuestOs { linux, windows };
+
+struct Guest {
+  Readiness readiness = Readiness::console;
+  GuestReIp re_ip = GuestReIp::kernel_cmdline;
+  GuestOs os = GuestOs::linux;
+};
+
+// One application health check of a recovered VM (SPEC 7). tcp/http probe a port of
+// target_vm's recovered address ("" = this VM); exec passes on exit status 0; file passes
+// when the file is readable (and holds `contains`, when given). The VM named by `from`
+// ("" = this VM) runs it through its guest agent.
+enum class HealthKind { tcp, http, exec, file };
+struct HealthCheckSpec {
+  HealthKind kind = HealthKind::tcp;
+  std::string target_vm;
+  int port = 0;
+  std::string path = "/";
+  int status = 200;
+  std::optional<std::string> body;
+  std::vector<std::string> argv;
+  std::string file;
+  std::optional<std::string> contains;
+  std::string from;
+  double timeout_s = 300.0;
+  double interval_s = 2.0;
+  double initial_delay_s = 0.0;
+};
+
+// Run by the agent in the restored copy; prints the Unix time of the newest data it holds.
+struct DataProbe {
+  std::vector<std::string> argv;
+};
+
 struct Vm {
   std::string name;
   std::string host;
@@ -73,6 +111,10 @@ struct Vm {
   // Simulator only: the chance that one boot attempt does not reach ready (SPEC 9), drawn
   // per attempt from the run's seed by the simulator; real boots fail on their own.
   double boot_failure_probability = 0.0;
+  // Real backend only (SPEC 7); the simulator's boot_time already means "service ready".
+  Guest guest;
+  std::vector<HealthCheckSpec> health;
+  std::optional<DataProbe> data_probe;
 };
 
 struct HaPolicy {

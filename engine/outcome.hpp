@@ -42,6 +42,16 @@ struct FailbackResult {
   std::optional<double> rpo_from_data_s;
 };
 
+// One rung of a real VM's readiness ladder (SPEC 7): running, console or agent, re_ip,
+// each health check, data_probe. at_s is run time; passed false ends the ladder.
+struct ReadinessStep {
+  std::string step;  // running | console | agent | re_ip | check | data_probe
+  double at_s = 0.0;
+  bool passed = true;
+  int attempts = 1;
+  std::string detail;  // the check ("tcp db:80 from app"), the address read back, the error
+};
+
 struct VmResult {
   std::string name;
   VmOutcome outcome = VmOutcome::unaffected;
@@ -65,6 +75,8 @@ struct VmResult {
   std::optional<FailbackResult> failback;
   // Real backend evidence: RPO measured from the data on the restored disk.
   std::optional<double> rpo_from_data_s;
+  // Real backend evidence: how the VM was found ready (empty in the simulator).
+  std::vector<ReadinessStep> readiness;
 };
 
 struct TimelineStep {

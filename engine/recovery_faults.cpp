@@ -38,6 +38,9 @@ void EngineState::on_boot_failed(const BootEnded& event) {
   const std::string& host = hosts_[member.target_host].host->name;
   const std::string why = event.detail.empty() ? "did not become ready" : event.detail;
   ++member.failed_boots;
+  // The ladder of the latest attempt is the evidence of why the first recovery failed.
+  VmState& vm = vms_[member.vm];
+  if (!vm.first_incident_done && !event.readiness.empty()) vm.result.readiness = event.readiness;
   step(name, "boot_failed", member.target_host, member.attempt_start_s, now_s_,
        member.instance + ", attempt " + std::to_string(member.failed_boots) + ": " + why);
   // Whatever half-started is fenced before anything else is tried: a retry boots the same
