@@ -48,6 +48,15 @@ std::string set_cmdline_arg(const std::string& cmdline, const std::string& key,
   return out;
 }
 
+std::string remove_cmdline_arg(const std::string& cmdline, const std::string& key) {
+  std::istringstream words(cmdline);
+  std::string word, out;
+  while (words >> word) {
+    if (word.rfind(key + "=", 0) != 0) out += (out.empty() ? "" : " ") + word;
+  }
+  return out;
+}
+
 std::string ip_with_prefix(const std::string& ip, const std::string& subnet) {
   if (ip.empty() || ip.find('/') != std::string::npos) return ip;
   const auto slash = subnet.find('/');
@@ -56,7 +65,11 @@ std::string ip_with_prefix(const std::string& ip, const std::string& subnet) {
 
 std::string guest_domain_xml(const GuestSpec& spec) {
   std::string cmdline = set_cmdline_arg(spec.cmdline, "fd.name", spec.name);
-  if (!spec.ip.empty()) cmdline = set_cmdline_arg(cmdline, "fd.ip", spec.ip);
+  if (spec.address_by_agent) {
+    cmdline = remove_cmdline_arg(cmdline, "fd.ip");
+  } else if (!spec.ip.empty()) {
+    cmdline = set_cmdline_arg(cmdline, "fd.ip", spec.ip);
+  }
   std::ostringstream xml;
   xml << "<domain type='qemu'>\n"
       << "  <name>" << escape(spec.name) << "</name>\n";
@@ -81,6 +94,10 @@ std::string guest_domain_xml(const GuestSpec& spec) {
         << "      <source network='" << escape(spec.network) << "'/>\n";
     if (!spec.tap.empty()) xml << "      <target dev='" << escape(spec.tap) << "'/>\n";
     xml << "      <model type='virtio'/>\n    </interface>\n";
+  }
+  if (spec.agent_channel) {
+    xml << "    <channel type='unix'>\n"
+        << "      <target type='virtio' name='org.qemu.guest_agent.0'/>\n    </channel>\n";
   }
   xml << "    <serial type='pty'><target port='0'/></serial>\n"
       << "    <console type='pty'><target type='serial' port='0'/></console>\n"

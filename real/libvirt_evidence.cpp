@@ -19,6 +19,7 @@ void LibvirtRun::write_evidence(const RealRunResult& result) {
                          {"epoch_at_t0", epoch0_.load()},
                          {"hosts", hosts},
                          {"boots", evidence_boots_},
+                         {"failed_boots", evidence_failed_boots_},
                          {"transfers", evidence_transfers_},
                          {"events", evidence_events_},
                          {"guest_clock_skew_s", skews},
@@ -45,6 +46,14 @@ void LibvirtRun::record_production_at_end() {
     json entry = {{"host", host_name}, {"alive", false}, {"heartbeat", nullptr}};
     HostState* h = host(host_name);
     virt::Domain domain = h && h->up ? h->conn->domain(vm) : nullptr;
+    const Vm* plan_vm = find_vm(scenario_.plan, vm);
+    if (domain && plan_vm && plan_vm->guest.readiness != Readiness::console &&
+        virt::is_active(domain.get())) {
+      entry["by"] = "agent";  // no console protocol: the agent answering is the heartbeat
+      entry["alive"] = agent_alive(domain.get());
+      production[vm] = entry;
+      continue;
+    }
     ConsoleWatcher* watcher = nullptr;
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -1,6 +1,8 @@
 // Instances of the engine's operations on a host: restore (a clone of a recovery point, or
 // the point written over the home disk on failback), boot (until the guest's READY line),
-// shutdown, power-off and deletion of what this run created.
+// shutdown, power-off and deletion of what this run created. A booted domain is ready by
+// its readiness ladder: the console's READY line (the lab guest) and/or the guest agent
+// rungs of libvirt_guest.cpp.
 #include "real/libvirt_run.hpp"
 
 namespace firedrill::libvirt_run {
@@ -74,6 +76,7 @@ bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
   spec.disk_path = virt::volume_path(disk.get());
   spec.network = command.network.empty() ? facts.network : command.network;
   spec.tap = tap_name(command.host, command.instance);
+  spec.address_by_agent = find_vm(scenario_.plan, command.vm)->guest.re_ip == GuestReIp::agent;
   if (uuid.empty()) journal_.created({"domain", command.host, h->uri, command.instance, "", ""});
   virt::Domain domain(virDomainDefineXML(h->conn->get(), guest_domain_xml(spec).c_str()));
   if (!domain) {
@@ -88,6 +91,7 @@ bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
   if (uuid.empty()) created_.insert({command.host, command.instance});
   if (command.test) test_instances_.insert({command.host, command.instance});
   instance_volume_[{command.host, command.instance}] = volume;
+  instance_cidr_[{command.host, command.instance}] = spec.ip;
   return true;
 }
 
@@ -145,7 +149,7 @@ bool LibvirtRun::restore_home(const StartRestore& command, HostState& home, virS
 }
 
 BootEnded LibvirtRun::boot(const StartBoot& command) {
-  BootEnded ended{command.id, false, "", std::nullopt};
+  BootEnded ended{command.id, false, "", std::nullopt, true, {}};
   HostState* h = host(command.host);
   if (!h || !h->up) {
     ended.detail = "host " + command.host + " is down";
@@ -188,13 +192,63 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
     ended.detail = "cannot start " + command.instance + ": " + virt::last_error();
     return ended;
   }
-  std::string error;
-  ConsoleWatcher* watcher = watch(*h, domain.get(), command.instance, error);
-  if (!watcher) {
-    ended.detail = error;
-    return ended;
+  const Vm& vm = *find_vm(scenario_.plan, command.vm);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto cidr = instance_cidr_.find({command.host, command.instance});
+    GuestCopy copy = copy_of_locked(command.vm);
+    recovered_[command.vm] = GuestCopy{command.host, command.instance,
+                                       cidr != instance_cidr_.end() ? cidr->second : copy.cidr};
   }
-  const double timeout = std::max(kReadyTimeoutFloor_s, 10.0 * command.boot_time_s);
+  ended.readiness.push_back({"running", now(), true, 1, "on " + command.host});
+  const double deadline_s = started + std::max(kReadyTimeoutFloor_s, 10.0 * command.boot_time_s);
+  json boot = {{"id", command.id},
+               {"vm", command.vm},
+               {"instance", command.instance},
+               {"host", command.host},
+               {"start", started},
+               {"test", test},
+               {"expected_boot_time", command.boot_time_s},
+               {"readiness", readiness_name(vm.guest.readiness)}};
+  bool tainted = false;
+  ended.ok = (vm.guest.readiness != Readiness::console ||
+              ready_by_console(command, *h, domain.get(), deadline_s, ended, boot)) &&
+             climb_agent_ladder(command, domain.get(), vm, deadline_s, ended, tainted);
+  json ladder = json::array();
+  for (const ReadinessStep& rung : ended.readiness) {
+    ladder.push_back({{"step", rung.step},
+                      {"at", rung.at_s},
+                      {"passed", rung.passed},
+                      {"attempts", rung.attempts},
+                      {"detail", rung.detail}});
+  }
+  boot["ladder"] = ladder;
+  boot["tainted"] = tainted;
+  boot["data_as_of"] = ended.data_as_of_s ? json(*ended.data_as_of_s) : json(nullptr);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (ended.ok) {
+    boot["ready"] = ended.readiness.back().at_s;
+    if (!test) vm_host_[command.vm] = command.host;
+    evidence_boots_.push_back(boot);
+  } else {
+    boot["failed"] = ended.detail;
+    boot["failed_at"] = now();
+    evidence_failed_boots_.push_back(boot);
+  }
+  return ended;
+}
+
+// The lab guest's console protocol: its READY line, and the newest record on its disk.
+bool LibvirtRun::ready_by_console(const StartBoot& command, HostState& h, virDomainPtr domain,
+                                  double deadline_s, BootEnded& ended, json& boot) {
+  std::string error;
+  ConsoleWatcher* watcher = watch(h, domain, command.instance, error);
+  if (!watcher) {
+    ended.readiness.push_back({"console", now(), false, 1, error});
+    ended.detail = error;
+    return false;
+  }
+  const double timeout = std::max(1.0, deadline_s - now());
   const auto wait = watcher->wait_ready(timeout, [this] { return finishing_.load(); });
   if (wait != ConsoleWatcher::Wait::ready) {
     ended.detail =
@@ -202,31 +256,14 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
         : wait == ConsoleWatcher::Wait::timeout
             ? "no READY line from the guest within " + std::to_string(int(timeout)) + " s"
             : "the run ended first";
-    return ended;
+    ended.readiness.push_back({"console", now(), false, 1, ended.detail});
+    return false;
   }
-  ended.ok = true;
+  ended.readiness.push_back(
+      {"console", *watcher->ready_epoch() - epoch0_, true, 1, "FIREDRILL READY"});
   const auto record = watcher->last_record();
   const auto written = watcher->last_record_host_epoch();
   if (written) ended.data_as_of_s = *written - epoch0_;
-  if (record && record->corrupt) {
-    ended.ok = false;
-    ended.retryable = false;  // the same disk boots to the same records
-    ended.detail = "the restored disk holds records written after the corruption (seq " +
-                   std::to_string(record->seq) + ")";
-  }
-  if (!test) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    vm_host_[command.vm] = command.host;
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  json boot = {{"id", command.id},
-               {"vm", command.vm},
-               {"instance", command.instance},
-               {"host", command.host},
-               {"start", started},
-               {"ready", *watcher->ready_epoch() - epoch0_},
-               {"test", test},
-               {"expected_boot_time", command.boot_time_s}};
   if (record) {
     boot["last_record"] = {{"seq", record->seq},
                            {"guest_time", record->guest_time},
@@ -235,10 +272,14 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
   } else {
     boot["last_record"] = nullptr;
   }
-  boot["data_as_of"] = ended.data_as_of_s ? json(*ended.data_as_of_s) : json(nullptr);
   if (const auto skew = watcher->skew()) boot["guest_clock_skew"] = *skew;
-  evidence_boots_.push_back(boot);
-  return ended;
+  if (record && record->corrupt) {
+    ended.retryable = false;  // the same disk boots to the same records
+    ended.detail = "the restored disk holds records written after the corruption (seq " +
+                   std::to_string(record->seq) + ")";
+    return false;
+  }
+  return true;
 }
 
 ShutdownEnded LibvirtRun::shutdown(const StartShutdown& command) {
@@ -317,6 +358,11 @@ void LibvirtRun::delete_instance(const DeleteInstance& command) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   created_.erase({command.host, command.instance});
+  const auto copy = recovered_.find(command.vm);
+  if (copy != recovered_.end() && copy->second.host == command.host &&
+      copy->second.instance == command.instance) {
+    recovered_.erase(copy);
+  }
 }
 
 }  // namespace firedrill::libvirt_run

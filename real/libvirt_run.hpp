@@ -4,6 +4,8 @@
 //   libvirt_setup.cpp        connecting hosts, provisioning and checking sources, seeding
 //   libvirt_replication.cpp  one replication cycle (snapshot, stream, commit)
 //   libvirt_instances.cpp    restore, boot, shutdown, power-off and deletion of instances
+//   libvirt_guest.cpp        real guests: agent readiness, Re-IP by agent, health checks,
+//                            data probes (SPEC 7)
 //   libvirt_faults.cpp       injected failures, repairs, corruption, lost hosts
 //   libvirt_evidence.cpp     libvirt.json and the production-at-end heartbeats
 // Not part of the product's interface: real/libvirt_driver.hpp is.
@@ -35,6 +37,8 @@
 #include "engine/drive.hpp"
 #include "engine/engine.hpp"
 #include "engine/plan_index.hpp"
+#include "real/agent/guest_agent.hpp"
+#include "real/agent/health_check.hpp"
 #include "real/console.hpp"
 #include "real/guest_xml.hpp"
 #include "real/journal.hpp"
@@ -67,6 +71,11 @@ std::string tap_name(const std::string& host, const std::string& instance);
 // SIGKILLs every process of a lab host at once; returns their pids.
 std::vector<int> crash_lab_host(const std::string& lab_dir);
 
+// True when the plan's VM needs its guest agent: readiness or Re-IP by agent, health
+// checks or a data probe (SPEC 7).
+bool uses_agent(const Vm& vm);
+const char* readiness_name(Readiness readiness);
+
 struct HostState {
   std::string name;
   std::string site;
@@ -94,6 +103,8 @@ class LibvirtRun : public Backend {
   bool connect_hosts(RealRunResult& result);
   bool prepare_sources(RealRunResult& result);
   bool provision_source(const Vm& vm, HostState& host, std::string& error);
+  bool guests_supported(RealRunResult& result);
+  bool agent_source_ready(const Vm& vm, bool fresh, RealRunResult& result);
   bool seed(const std::vector<Command>& commands, RealRunResult& result);
   // ---- the loop and bookkeeping (libvirt_driver.cpp)
   double now() const;
@@ -113,6 +124,26 @@ class LibvirtRun : public Backend {
   ShutdownEnded shutdown(const StartShutdown& command);
   void power_off(const std::string& host, const std::string& instance);
   void delete_instance(const DeleteInstance& command);
+  bool ready_by_console(const StartBoot& command, HostState& host, virDomainPtr domain,
+                        double deadline_s, BootEnded& ended, json& boot);
+  // ---- real guests (libvirt_guest.cpp)
+  struct GuestCopy {  // where a VM's current copy runs, and its address there
+    std::string host, instance;
+    std::string cidr;  // "10.2.0.10/24", "" when the plan gives none
+    std::string address() const { return cidr.substr(0, cidr.find('/')); }
+  };
+  GuestCopy copy_of(const std::string& vm) const;
+  GuestCopy copy_of_locked(const std::string& vm) const;  // under mutex_
+  bool wait_agent(virDomainPtr domain, double timeout_s, std::string& error);
+  bool agent_alive(virDomainPtr domain);
+  bool climb_agent_ladder(const StartBoot& command, virDomainPtr domain, const Vm& vm,
+                          double deadline_s, BootEnded& ended, bool& tainted);
+  bool re_ip_by_agent(const StartBoot& command, virDomainPtr domain, agent::GuestAgent& guest,
+                      ReadinessStep& rung);
+  agent::AttemptResult check_attempt(const StartBoot& command, const agent::HealthCheck& check,
+                                     double budget_s, bool& tainted);
+  bool run_checks(const StartBoot& command, const Vm& vm, BootEnded& ended, bool& tainted);
+  bool probe_data(const Vm& vm, agent::GuestAgent& guest, BootEnded& ended);
   // ---- faults (libvirt_faults.cpp)
   void inject(const InjectFailure& command);
   void repair(const Repair& command);
@@ -165,6 +196,8 @@ class LibvirtRun : public Backend {
   std::set<std::pair<std::string, std::string>> test_instances_;
   std::map<std::pair<std::string, std::string>, std::string> instance_volume_;
   std::map<std::string, std::string> vm_host_;  // vm -> host its production copy runs on
+  std::map<std::pair<std::string, std::string>, std::string> instance_cidr_;  // its address
+  std::map<std::string, GuestCopy> recovered_;  // vm -> the copy this run booted last
   std::map<std::pair<std::string, std::string>, std::unique_ptr<ConsoleWatcher>> consoles_;
   std::vector<std::unique_ptr<ConsoleWatcher>> retired_consoles_;  // replaced, kept alive
   std::set<std::string> links_down_;
@@ -178,6 +211,7 @@ class LibvirtRun : public Backend {
   // the same domain never overlap, nor do two cycles of it.
   std::map<std::pair<std::string, std::string>, std::unique_ptr<std::mutex>> domain_locks_;
   json evidence_boots_ = json::array();
+  json evidence_failed_boots_ = json::array();  // attempts that did not reach ready
   json evidence_transfers_ = json::array();
   json evidence_events_ = json::array();
   json evidence_production_ = json::object();

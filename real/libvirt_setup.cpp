@@ -151,10 +151,43 @@ bool LibvirtRun::provision_source(const Vm& vm, HostState& host, std::string& er
     error = "cannot start " + vm.name + " on " + host.name + ": " + virt::last_error();
     return false;
   }
+  if (vm.guest.readiness != Readiness::console) return true;  // no console protocol at all
   return watch(host, domain.get(), vm.name, error) != nullptr;
 }
 
+// What this backend can do for a plan's guests (SPEC 7); the rest is refused up front.
+bool LibvirtRun::guests_supported(RealRunResult& result) {
+  for (const Vm& vm : scenario_.plan.vms) {
+    std::string why;
+    if (vm.guest.re_ip == GuestReIp::cloud_init) {
+      why = "re_ip \"cloud-init\" is not supported by the libvirt backend yet (use \"agent\")";
+    } else if (vm.guest.re_ip == GuestReIp::agent && vm.guest.os == GuestOs::windows) {
+      why = "re_ip \"agent\" sets addresses with iproute2: a Windows guest is not supported yet";
+    }
+    if (!why.empty()) {
+      result.exit_status = 2;
+      result.error = "VM '" + vm.name + "': " + why;
+      return false;
+    }
+  }
+  return true;
+}
+
+// A source whose readiness is not the console: its agent must answer before replication
+// starts (a provisioned one has just booted).
+bool LibvirtRun::agent_source_ready(const Vm& vm, bool fresh, RealRunResult& result) {
+  if (!uses_agent(vm) || vm.guest.readiness == Readiness::console) return true;
+  virt::Domain domain = host(vm.host)->conn->domain(vm.name);
+  std::string error;
+  if (domain && wait_agent(domain.get(), fresh ? kReadyTimeoutFloor_s : 15.0, error)) return true;
+  result.exit_status = 3;
+  result.error = (fresh ? "provisioned source " : "source ") + vm.name + " on " + vm.host + ": " +
+                 (domain ? error : "vanished");
+  return false;
+}
+
 bool LibvirtRun::prepare_sources(RealRunResult& result) {
+  if (!guests_supported(result)) return false;
   // Missing sources are provisioned side by side (defining and starting a guest takes
   // seconds on a loaded machine); the first error in plan order is reported.
   std::vector<std::string> provisioned;
@@ -198,7 +231,7 @@ bool LibvirtRun::prepare_sources(RealRunResult& result) {
                        " but is not running; start it first (the run never starts sources)";
         return false;
       }
-      if (!watch(*h, domain.get(), vm.name, error)) {
+      if (vm.guest.readiness == Readiness::console && !watch(*h, domain.get(), vm.name, error)) {
         result.exit_status = 3;
         result.error = vm.name + " on " + vm.host + ": " + error;
         return false;
@@ -224,13 +257,17 @@ bool LibvirtRun::prepare_sources(RealRunResult& result) {
   // Every source must be up (its READY line seen, for provisioned ones) and have a
   // measured clock skew before replication starts.
   for (const Vm& vm : scenario_.plan.vms) {
+    const bool fresh =
+        std::find(provisioned.begin(), provisioned.end(), vm.name) != provisioned.end();
+    if (vm.guest.readiness != Readiness::console) {
+      if (!agent_source_ready(vm, fresh, result)) return false;
+      continue;
+    }
     ConsoleWatcher* watcher;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       watcher = consoles_.at({vm.host, vm.name}).get();
     }
-    const bool fresh =
-        std::find(provisioned.begin(), provisioned.end(), vm.name) != provisioned.end();
     if (fresh) {
       if (watcher->wait_ready(kReadyTimeoutFloor_s, {}) != ConsoleWatcher::Wait::ready) {
         result.exit_status = 3;

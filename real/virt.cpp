@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -195,6 +196,9 @@ std::optional<DomainFacts> domain_facts(virDomainPtr domain, bool inactive) {
   const auto interface = xml.find("<interface type='network'");
   if (interface != std::string::npos) {
     facts.network = xml_unescape(between(xml, "<source network='", "'", interface));
+    facts.mac = between(xml, "<mac address='", "'", interface);
+    std::transform(facts.mac.begin(), facts.mac.end(), facts.mac.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   }
   const std::string memory = between(xml, "<memory unit='KiB'>", "</memory>");
   if (!memory.empty()) facts.memory_KiB = std::stol(memory);

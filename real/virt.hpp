@@ -88,6 +88,7 @@ struct DomainFacts {
   std::string disk_format;  // its driver type ("raw", "qcow2")
   std::string kernel, initrd, cmdline;
   std::string network;  // first interface's source network
+  std::string mac;      // first interface's MAC address (lower case), "" when none
   long memory_KiB = 0;
   int vcpus = 1;
 };

@@ -37,7 +37,7 @@ DriverEvent to_event(const Report& report) {
     case Kind::restore:
       return RestoreEnded{report.id, report.ok, report.detail};
     case Kind::boot:
-      return BootEnded{report.id, report.ok, report.detail, std::nullopt};
+      return BootEnded{report.id, report.ok, report.detail, std::nullopt, true, {}};
     case Kind::shutdown:
       return ShutdownEnded{report.id, report.ok, report.detail};
   }

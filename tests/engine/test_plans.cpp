@@ -151,7 +151,7 @@ void AnalyticBackend::execute(const std::vector<Command>& commands, double now_s
     } else if (const auto* r = std::get_if<StartRestore>(&command)) {
       end(r->id, 0.0, RestoreEnded{r->id, true, ""});
     } else if (const auto* b = std::get_if<StartBoot>(&command)) {
-      end(b->id, b->boot_time_s, BootEnded{b->id, true, "", {}});
+      end(b->id, b->boot_time_s, BootEnded{b->id, true, "", {}, true, {}});
     } else if (const auto* d = std::get_if<StartShutdown>(&command)) {
       end(d->id, d->shutdown_time_s, ShutdownEnded{d->id, true, ""});
     }

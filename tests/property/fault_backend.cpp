@@ -222,7 +222,7 @@ WaitResult FaultBackend::wait(std::optional<double> deadline_s) {
         event = RestoreEnded{a.id, a.ok, a.detail};
         break;
       case Kind::boot:
-        event = BootEnded{a.id, a.ok, a.detail, std::nullopt};
+        event = BootEnded{a.id, a.ok, a.detail, std::nullopt, true, {}};
         break;
       default:
         event = ShutdownEnded{a.id, a.ok, a.detail};

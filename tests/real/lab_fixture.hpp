@@ -56,6 +56,8 @@ struct LabRun {
 // Runs scenarios/lab/SCENARIO through real_run into g_root/NAME (--verbose
 // --end-when-settled), bounded by kRunTimeout_s.
 LabRun run_scenario(const std::string& scenario, const std::string& name);
+// The same for a scenario file anywhere (a test's own variant of a shipped plan).
+LabRun run_scenario_file(const fs::path& scenario, const std::string& name);
 
 // real_run SCENARIO into `out` as a child process (stderr to out.log); its pid.
 pid_t start_run(const std::string& scenario, const fs::path& out);

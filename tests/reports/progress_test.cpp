@@ -45,7 +45,7 @@ TEST(Progress, ABootShowsWhenItStartsAndWhenTheGuestIsReadyWithItsDuration) {
   std::ostringstream out;
   ProgressPrinter progress(out, ProgressFormat::text);
   progress.on_commands("handle", 28.2, {boot(7)});
-  progress.on_event({BootEnded{7, true, "", std::nullopt}, 38.5}, 38.5);
+  progress.on_event({BootEnded{7, true, "", std::nullopt, true, {}}, 38.5}, 38.5);
   EXPECT_EQ(lines_of(out.str()),
             (std::vector<std::string>{"  +28.2s web-test boot on lab3",
                                       "  +38.5s web-test ready on lab3 (boot 10.3s)"}));
@@ -81,7 +81,7 @@ TEST(Progress, JsonLinesCarryEveryField) {
   ProgressPrinter progress(out, ProgressFormat::jsonl);
   progress.on_commands("handle", 28.25, {boot(7)});
   progress.on_event(
-      {BootEnded{7, false, "no READY line from the guest within 90 s", std::nullopt}, 118.25},
+      {BootEnded{7, false, "no READY line from the guest within 90 s", std::nullopt, true, {}}, 118.25},
       118.25);
   const auto lines = lines_of(out.str());
   ASSERT_EQ(lines.size(), 2u);
