@@ -108,7 +108,8 @@ bool uses_agent(const Vm& vm) {
          !vm.health.empty() || vm.data_probe.has_value();
 }
 
-bool LibvirtRun::wait_agent(virDomainPtr domain, double timeout_s, std::string& error) {
+bool LibvirtRun::wait_agent(virDomainPtr domain, double timeout_s, std::string& error,
+                            bool until_run_ends) {
   virDomainAgentSetResponseTimeout(domain, kAgentResponseTimeout_s, 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   for (;;) {
@@ -122,7 +123,7 @@ bool LibvirtRun::wait_agent(virDomainPtr domain, double timeout_s, std::string& 
       error = "the guest stopped before its agent answered";
       return false;
     }
-    if (finishing_) {
+    if (until_run_ends && finishing_) {
       error = "the run ended first";
       return false;
     }
@@ -297,10 +298,11 @@ bool LibvirtRun::climb_agent_ladder(const StartBoot& command, virDomainPtr domai
   return true;
 }
 
-// A production copy that has no console watcher is alive when its agent answers.
+// A production copy that has no console watcher is alive when its agent answers (asked
+// once the run is ending: finishing_ is already set).
 bool LibvirtRun::agent_alive(virDomainPtr domain) {
   std::string error;
-  return wait_agent(domain, kAliveAtEndTimeout_s, error);
+  return wait_agent(domain, kAliveAtEndTimeout_s, error, /*until_run_ends=*/false);
 }
 
 }  // namespace firedrill::libvirt_run

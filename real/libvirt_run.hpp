@@ -134,7 +134,10 @@ class LibvirtRun : public Backend {
   };
   GuestCopy copy_of(const std::string& vm) const;
   GuestCopy copy_of_locked(const std::string& vm) const;  // under mutex_
-  bool wait_agent(virDomainPtr domain, double timeout_s, std::string& error);
+  // Polls until the guest agent answers a typed call; false (with why) when it does not
+  // within timeout_s, the domain stops, or (until_run_ends) the run ends.
+  bool wait_agent(virDomainPtr domain, double timeout_s, std::string& error,
+                  bool until_run_ends = true);
   bool agent_alive(virDomainPtr domain);
   bool climb_agent_ladder(const StartBoot& command, virDomainPtr domain, const Vm& vm,
                           double deadline_s, BootEnded& ended, bool& tainted);
