@@ -186,7 +186,7 @@ struct BootEnded {
   // refused or cannot boot it): the engine does not spend recovery.boot_retries on it.
   bool retryable = true;
   // Real backend: the ladder that found the VM ready (or where it stopped).
-  std::vector<ReadinessStep> readiness;
+  std::vector<ReadinessStep> readiness = {};
 };
 struct ShutdownEnded {
   ActivityId id = 0;

@@ -5,6 +5,7 @@
 // engine/ (loader.cpp, loader_plan.cpp).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -160,6 +161,34 @@ inline auto as_rate(Sign sign) {
 inline auto as_speed() {
   return [](ReadContext& context, const Json& value, const std::string& path) {
     return read_speed(context, value, path);
+  };
+}
+
+// One name of a string enum and the value it stands for.
+template <typename E>
+struct Choice {
+  std::string_view name;
+  E value;
+};
+
+// A string naming one of `choices`: "unknown readiness 'agnet': expected one of console,
+// agent, none (did you mean 'agent'?)". `what` names the field in the message.
+template <typename E, std::size_t N>
+auto as_choice(std::string_view what, const Choice<E> (&choices)[N]) {
+  return [what, &choices](ReadContext& context, const Json& value,
+                          const std::string& path) -> std::optional<E> {
+    const auto text = read_name(context, value, path);
+    if (!text) return std::nullopt;
+    std::vector<std::string> names;
+    std::string list;
+    for (const Choice<E>& choice : choices) {
+      if (*text == choice.name) return choice.value;
+      names.emplace_back(choice.name);
+      list += (list.empty() ? "" : ", ") + std::string(choice.name);
+    }
+    context.error(path, "unknown " + std::string(what) + " '" + *text + "': expected one of " +
+                            list + did_you_mean(*text, names));
+    return std::nullopt;
   };
 }
 

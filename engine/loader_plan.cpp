@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/loader_fields.hpp"
+#include "engine/loader_guest.hpp"
 
 namespace firedrill::loading {
 namespace {
@@ -212,6 +213,9 @@ const ObjectTable<Vm>& vm_table() {
           field_of("priority", false, &Vm::priority, as_priority()),
           field_of("boot_failure_probability", false, &Vm::boot_failure_probability,
                    as_probability()),
+          field_of("guest", false, &Vm::guest, read_guest),
+          field_of("health", false, &Vm::health, read_health),
+          field_of("data_probe", false, &Vm::data_probe, read_data_probe),
       }};
   return table;
 }

@@ -109,6 +109,22 @@ void from_json(const json& j, FailbackResult& v) {
       j.contains("rpo_from_data_s") ? read_optional_number(j["rpo_from_data_s"]) : std::nullopt;
 }
 
+void to_json(json& j, const ReadinessStep& v) {
+  j = {{"step", v.step},
+       {"at_s", number(v.at_s)},
+       {"passed", v.passed},
+       {"attempts", v.attempts},
+       {"detail", v.detail}};
+}
+
+void from_json(const json& j, ReadinessStep& v) {
+  v.step = j.at("step").get<std::string>();
+  v.at_s = read_number(j.at("at_s"));
+  v.passed = j.at("passed").get<bool>();
+  v.attempts = j.at("attempts").get<int>();
+  v.detail = j.at("detail").get<std::string>();
+}
+
 void to_json(json& j, const VmResult& v) {
   j = {{"name", v.name},
        {"outcome", to_string(v.outcome)},
@@ -131,6 +147,8 @@ void to_json(json& j, const VmResult& v) {
        {"critical_path", v.critical_path},
        {"failback", v.failback ? json(*v.failback) : json(nullptr)},
        {"rpo_from_data_s", optional_number(v.rpo_from_data_s)}};
+  // Only a real run has a ladder: simulated outcomes keep the bytes they always had.
+  if (!v.readiness.empty()) j["readiness"] = v.readiness;
 }
 
 void from_json(const json& j, VmResult& v) {
@@ -157,6 +175,8 @@ void from_json(const json& j, VmResult& v) {
   v.failback = failback.is_null() ? std::nullopt
                                   : std::optional<FailbackResult>(failback.get<FailbackResult>());
   v.rpo_from_data_s = read_optional_number(j.at("rpo_from_data_s"));
+  v.readiness = j.contains("readiness") ? j["readiness"].get<std::vector<ReadinessStep>>()
+                                        : std::vector<ReadinessStep>{};
 }
 
 void to_json(json& j, const TimelineStep& v) {

@@ -1,5 +1,6 @@
 // Lossless JSON form of an Outcome (engine/outcome.hpp): every field, named as in the C++
-// structs (times in seconds, suffixed _s), optionals as null, enums by their report names.
+// structs (times in seconds, suffixed _s), optionals as null, enums by their report names;
+// a VM's readiness ladder only when it has one (a real run).
 // outcome_from_json(outcome_to_json(o)) == o field by field, and doubles survive exactly
 // (nlohmann/json prints the shortest text that reads back to the same double).
 // Used to send an Outcome from a forked simulation to its parent, and by whatif.
@@ -23,6 +24,8 @@ void to_json(nlohmann::json& json, const CriticalStep& value);
 void from_json(const nlohmann::json& json, CriticalStep& value);
 void to_json(nlohmann::json& json, const FailbackResult& value);
 void from_json(const nlohmann::json& json, FailbackResult& value);
+void to_json(nlohmann::json& json, const ReadinessStep& value);
+void from_json(const nlohmann::json& json, ReadinessStep& value);
 void to_json(nlohmann::json& json, const VmResult& value);
 void from_json(const nlohmann::json& json, VmResult& value);
 void to_json(nlohmann::json& json, const TimelineStep& value);

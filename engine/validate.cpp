@@ -1,5 +1,5 @@
 // Static checks of a typed plan and scenario (SPEC section 6), one topic per file
-// (engine/validate_topology, _vms, _replication, _recovery, _scenario) over a shared
+// (engine/validate_topology, _vms, _guest, _replication, _recovery, _scenario) over a shared
 // context (engine/validate_context). Each check reports against the JSON path where the
 // offending element was written, so the user can find it: a plan from its own file gets
 // paths relative to that file, an inline plan gets "plan." paths. This file fixes the
@@ -24,6 +24,7 @@ void check_plan(PlanContext& context, bool generic_retention_check) {
   validation::check_vms(context);
   validation::check_cycles(context);
   validation::check_priorities(context);
+  validation::check_guests(context);
   validation::check_host_memory(context);
   validation::check_clusters(context);
   validation::check_replication(context);

@@ -107,6 +107,9 @@ void check_clusters(PlanContext& context);
 void check_vms(PlanContext& context);
 void check_cycles(PlanContext& context);
 void check_priorities(PlanContext& context);
+// validate_guest.cpp: re_ip "agent" needs readiness "agent"; a health check's target and
+// `from` VMs are the VM itself or its (transitive) dependencies.
+void check_guests(PlanContext& context);
 // validate_replication.cpp: jobs and their routes, replica capacity, retention.
 void check_replication(PlanContext& context);
 void check_replica_capacity(PlanContext& context);

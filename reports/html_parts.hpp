@@ -2,7 +2,9 @@
 // styles them. Internal to reports/.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/model.hpp"
 #include "engine/outcome.hpp"
@@ -22,6 +24,12 @@ std::string topology_svg(const Plan& plan);
 std::string start_order_svg(const Plan& plan);
 // The stylesheet shared by report.html and the trend report (no external resources).
 const char* report_css();
+// A real VM's readiness ladder for its notes, escaped HTML: "ready by: running +12.3s \u2192
+// agent +15.0s \u2192 check tcp :80 +16.1s (2 attempts)", times since `incident` (the run
+// time "t=..." without one); "not ready: ... \u2718 check ... failed ..." when a rung failed
+// (it ends the ladder); "" when the ladder is empty.
+std::string readiness_html(const std::vector<ReadinessStep>& ladder,
+                           const std::optional<double>& incident);
 
 }  // namespace firedrill::reports
 

@@ -125,9 +125,10 @@ void write_verdict(std::ostringstream& html, const Scenario& scenario, const Out
   html << "</p>\n";
 }
 
-std::string notes_of(const VmResult& vm) {
+std::string notes_of(const VmResult& vm, const std::optional<double>& incident) {
   std::vector<std::string> notes;
   if (!vm.reason.empty()) notes.push_back(esc(vm.reason));
+  if (!vm.readiness.empty()) notes.push_back(readiness_html(vm.readiness, incident));
   if (!vm.instance.empty() && vm.instance != vm.name) notes.push_back("as " + esc(vm.instance));
   if (!vm.network.empty() || !vm.ip.empty()) {
     notes.push_back("network " + or_dash(vm.network) + (vm.ip.empty() ? "" : ", IP " + esc(vm.ip)));
@@ -162,8 +163,8 @@ void write_vm_table(std::ostringstream& html, const Outcome& outcome) {
          << "</td>" << duration_cell(vm.rto_s) << duration_cell(vm.objective_rto_s)
          << verdict_cell(vm, vm.rto_s, vm.objective_rto_s, vm.rto_met) << duration_cell(vm.rpo_s)
          << duration_cell(vm.objective_rpo_s)
-         << verdict_cell(vm, vm.rpo_s, vm.objective_rpo_s, vm.rpo_met) << "<td>" << notes_of(vm)
-         << "</td></tr>\n";
+         << verdict_cell(vm, vm.rpo_s, vm.objective_rpo_s, vm.rpo_met) << "<td>"
+         << notes_of(vm, incident) << "</td></tr>\n";
   }
   html << "</tbody></table>\n";
 }

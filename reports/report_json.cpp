@@ -57,6 +57,19 @@ Json failback_json(const std::optional<FailbackResult>& failback) {
           {"rpo_from_data", optional_number(failback->rpo_from_data_s)}};
 }
 
+// A real VM's readiness ladder (SPEC 7), rung by rung; `at` is run time like every time here.
+Json readiness_json(const std::vector<ReadinessStep>& ladder) {
+  Json list = Json::array();
+  for (const ReadinessStep& rung : ladder) {
+    list.push_back({{"step", rung.step},
+                    {"at", rung.at_s},
+                    {"passed", rung.passed},
+                    {"attempts", rung.attempts},
+                    {"detail", optional_text(rung.detail)}});
+  }
+  return list;
+}
+
 Json vm_json(const VmResult& vm) {
   Json json;
   json["name"] = vm.name;
@@ -81,6 +94,8 @@ Json vm_json(const VmResult& vm) {
   json["critical_path"] = critical_path_json(vm.critical_path);
   json["failback"] = failback_json(vm.failback);
   json["rpo_from_data"] = optional_number(vm.rpo_from_data_s);
+  // Real runs only: a simulated VM has no ladder, and its report keeps the bytes it had.
+  if (!vm.readiness.empty()) json["readiness"] = readiness_json(vm.readiness);
   // Real runs: RPO from recovery-point metadata and from the restored data should agree;
   // more than a second apart is worth a look (clock skew, a record format problem...).
   if (vm.rpo_from_data_s && vm.rpo_s) {

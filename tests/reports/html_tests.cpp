@@ -123,6 +123,32 @@ TEST(ReportHtml, RealRunShowsPredictionAndRedactsCredentials) {
   EXPECT_NE(html.find("qemu:///system?socket=/run/lab/dr1/libvirt-sock"), std::string::npos);
 }
 
+TEST(ReportHtml, ShowsEachRealVmsReadinessLadderInItsNotes) {
+  Sample sample = test_drill_real_sample();
+  const double T = *sample.outcome.incident_time_s;
+  sample.outcome.vms[0].readiness = {{"running", T + 12.3, true, 1, ""},
+                                     {"agent", T + 15.0, true, 1, ""},
+                                     {"re_ip", T + 15.4, true, 1, "eth0 10.2.0.10/24"},
+                                     {"check", T + 16.1, true, 2, "tcp :80"},
+                                     {"check", T + 75.0, true, 1, "exec test <x> & y"}};
+  sample.outcome.vms[1].readiness = {{"running", T + 1.7, true, 1, ""},
+                                     {"check", T + 302.0, false, 150, "http :80/health: 503"}};
+  const std::string html = html_of(sample);
+  EXPECT_NE(html.find("ready by: running +12.3s \u2192 agent +15.0s \u2192 re_ip +15.4s (eth0 "
+                      "10.2.0.10/24) \u2192 check tcp :80 +16.1s (2 attempts) \u2192 check exec "
+                      "test &lt;x&gt; &amp; y +1m 15s"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("not ready: running +1.7s \u2192 <span class=\"fail\">\u2718 check http "
+                      ":80/health: 503 failed +5m 2s (150 attempts)</span>"),
+            std::string::npos);
+  // Without a ladder (every simulated VM) the notes say nothing of readiness.
+  EXPECT_EQ(html_of(test_drill_real_sample()).find("ready by:"), std::string::npos);
+  const std::string path = output_dir("html-readiness") + "/report.html";
+  write_file(path, html);
+  expect_well_formed(path);
+}
+
 TEST(ReportHtml, RendersInHeadlessChromiumToPngAndPdfWithoutConsoleErrors) {
   for (const Sample& sample : {site_outage_sample(), test_drill_real_sample()}) {
     const std::string path = output_dir("chromium-" + sample.scenario.name) + "/report.html";

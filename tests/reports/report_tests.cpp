@@ -127,6 +127,29 @@ TEST(ReportJson, CarriesThePredictionMeasuredAgainstPredicted) {
             std::string::npos);
 }
 
+TEST(ReportJson, CarriesAReadinessLadderOnlyWhenThereIsOne) {
+  Sample sample = test_drill_real_sample();
+  const double T = *sample.outcome.incident_time_s;
+  sample.outcome.vms[0].readiness = {{"running", T + 0.4, true, 1, ""},
+                                     {"re_ip", T + 1.3, true, 1, "eth0 10.2.0.10/24"},
+                                     {"check", T + 1.62, false, 3, "tcp :80: refused"}};
+  const auto json =
+      nlohmann::json::parse(render_report_json(sample.scenario, sample.outcome, sample.context));
+  const auto& ladder = json["vms"][0]["readiness"];
+  ASSERT_TRUE(ladder.is_array());
+  ASSERT_EQ(ladder.size(), 3u);
+  EXPECT_EQ(ladder[0]["step"], "running");
+  EXPECT_DOUBLE_EQ(ladder[0]["at"].get<double>(), T + 0.4);  // run time, as every time here
+  EXPECT_TRUE(ladder[0]["detail"].is_null());                // no detail: null, as elsewhere
+  EXPECT_EQ(ladder[1]["detail"], "eth0 10.2.0.10/24");
+  EXPECT_EQ(ladder[2]["passed"], false);
+  EXPECT_EQ(ladder[2]["attempts"], 3);
+  EXPECT_EQ(ladder[2].size(), 5u) << ladder[2].dump();
+  for (std::size_t i = 1; i < json["vms"].size(); ++i) {
+    EXPECT_FALSE(json["vms"][i].contains("readiness")) << json["vms"][i]["name"];
+  }
+}
+
 TEST(Junit, FailuresSayByHowMuch) {
   const Sample sample = site_outage_sample();
   const std::string xml = render_junit_xml(sample.scenario, sample.outcome, sample.context);

@@ -79,6 +79,35 @@ TEST(OutcomeJson, RoundTripIsLossless) {
   EXPECT_EQ(back.summary.ticks_skipped, 2);
 }
 
+TEST(OutcomeJson, AReadinessLadderRoundTrips) {
+  Outcome o = sample();
+  o.vms[0].readiness = {ReadinessStep{"running", 7612.5, true, 1, ""},
+                        ReadinessStep{"agent", 7615.0 + 1.0 / 3.0, true, 4, "qemu-ga 7.2"},
+                        ReadinessStep{"check", 7916.0, false, 150, "tcp db:80 from app: refused"}};
+  const nlohmann::json j = outcome_to_json(o);
+  ASSERT_TRUE(j["vms"][0].contains("readiness"));
+  EXPECT_EQ(j["vms"][0]["readiness"][2]["detail"], "tcp db:80 from app: refused");
+  const Outcome back = outcome_from_json(nlohmann::json::parse(j.dump()));
+  ASSERT_EQ(back.vms[0].readiness.size(), 3u);
+  EXPECT_EQ(back.vms[0].readiness[1].step, "agent");
+  EXPECT_EQ(back.vms[0].readiness[1].at_s, 7615.0 + 1.0 / 3.0);  // bit for bit
+  EXPECT_EQ(back.vms[0].readiness[1].attempts, 4);
+  EXPECT_EQ(back.vms[0].readiness[1].detail, "qemu-ga 7.2");
+  EXPECT_TRUE(back.vms[0].readiness[0].passed);
+  EXPECT_FALSE(back.vms[0].readiness[2].passed);
+  EXPECT_EQ(back.vms[0].readiness[2].attempts, 150);
+  EXPECT_TRUE(back.vms[1].readiness.empty());
+  EXPECT_EQ(outcome_to_json(back).dump(), j.dump());
+}
+
+TEST(OutcomeJson, AnEmptyLadderWritesNoKey) {
+  // Simulated outcomes have no ladder; their JSON must stay what it was before the field.
+  const nlohmann::json j = outcome_to_json(sample());
+  for (const nlohmann::json& vm : j["vms"]) EXPECT_FALSE(vm.contains("readiness")) << vm.dump();
+  const Outcome back = outcome_from_json(j);
+  EXPECT_TRUE(back.vms[0].readiness.empty());
+}
+
 TEST(OutcomeJson, NonFiniteNumbersSurvive) {
   Outcome o = sample();
   o.end_s = std::numeric_limits<double>::infinity();
