@@ -15,13 +15,13 @@ cd "$(dirname "$0")"
 # python3 writes the man pages and bash completion from --help (app/help_docs.py).
 BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev nlohmann-json3-dev
                 libboost-program-options-dev libgtest-dev libsqlite3-dev python3)
-# The real-host lab (real/lab/lab), the guest agent tests (a host-side qemu-ga), the HTML
+# The real-host lab (real/lab/lab; its SSH-reached host: openssh-server, netcat-openbsd), the guest agent tests (a host-side qemu-ga), the HTML
 # rendering test, the fuzz target and the sweeps on a scheduler (tests/cluster: Slurm on
 # one machine, GNU parallel).
 TEST_PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
                iptables dnsmasq-base busybox-static linux-image-cloud-amd64 cpio iproute2 kmod
                chromium fonts-dejavu-core clang libclang-rt-14-dev qemu-guest-agent
-               slurm-wlm munge parallel)
+               slurm-wlm munge parallel openssh-server netcat-openbsd)
 # Building the Debian package (debian/) and its test (tests/package: lintian, man -w).
 PACKAGE_PACKAGES=(build-essential debhelper dpkg-dev fakeroot lintian man-db)
 

@@ -159,12 +159,14 @@ LabRun run_scenario(const std::string& scenario, const std::string& name) {
   return run_scenario_file(kSource + "/scenarios/lab/" + scenario, name);
 }
 
-LabRun run_scenario_file(const fs::path& scenario, const std::string& name) {
+LabRun run_scenario_file(const fs::path& scenario, const std::string& name,
+                         const std::string& hosts_file) {
   LabRun run;
+  const std::string hosts = hosts_file.empty() ? g_lab_dir + "/hosts" : hosts_file;
   run.out = fs::path(g_root) / name;
   const auto started = std::chrono::steady_clock::now();
-  run.status = shell(kRealRun + " " + scenario.string() + " --hosts-file " + g_lab_dir +
-                         "/hosts --out " + run.out.string() + " --verbose --end-when-settled",
+  run.status = shell(kRealRun + " " + scenario.string() + " --hosts-file " + hosts + " --out " +
+                         run.out.string() + " --verbose --end-when-settled",
                      &run.output);
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf("[ lab run  ] %s: %.1f s wall clock\n", scenario.filename().c_str(), run.wall_s);

@@ -57,7 +57,9 @@ struct LabRun {
 // --end-when-settled), bounded by kRunTimeout_s.
 LabRun run_scenario(const std::string& scenario, const std::string& name);
 // The same for a scenario file anywhere (a test's own variant of a shipped plan).
-LabRun run_scenario_file(const fs::path& scenario, const std::string& name);
+// hosts_file: the lab's hosts file when empty (g_lab_dir/hosts).
+LabRun run_scenario_file(const fs::path& scenario, const std::string& name,
+                         const std::string& hosts_file = "");
 
 // real_run SCENARIO into `out` as a child process (stderr to out.log); its pid.
 pid_t start_run(const std::string& scenario, const fs::path& out);
