@@ -186,21 +186,14 @@ namespace {
 
 // lab3 reached only over qemu+ssh:// (real/lab/lab ssh: sshd in its own network namespace,
 // key-only): the seeding and replication streams, ad-test's console (ad is a console guest
-// in this variant, with its checks still run by its agent) and every agent call go over
+// in mixed.plan.json, with its checks still run by its agent) and every agent call go over
 // SSH. The test failover must pass as over the local socket.
 TEST_F(RealLab, ATestFailoverWithItsRecoveryHostReachedOverSsh) {
   std::string out;
   ASSERT_EQ(shell(kLab + " ssh " + g_lab_dir + " lab3", &out), 0) << out;
   ASSERT_NE(out.find("lab3=qemu+ssh://"), std::string::npos) << out;
-  json plan = read_json(kSource + "/scenarios/lab/agent.plan.json");
-  plan["vms"][0]["guest"] = {{"readiness", "console"}, {"re_ip", "kernel-cmdline"}};
-  const fs::path dir = fs::path(g_root) / "ssh-input";
-  fs::create_directories(dir);
-  std::ofstream(dir / "agent.plan.json") << plan.dump(2);
-  std::ofstream(dir / "ssh.json")
-      << read_json(kSource + "/scenarios/lab/agent-test-failover.json").dump(2);
-
-  const LabRun run = run_scenario_file(dir / "ssh.json", "ssh", g_lab_dir + "/hosts-ssh");
+  const LabRun run = run_scenario_file(kSource + "/scenarios/lab/ssh-test-failover.json", "ssh",
+                                       g_lab_dir + "/hosts-ssh");
   ASSERT_TRUE(run.status == 0 || run.status == 1) << run.output;
   ASSERT_TRUE(run.outcome.is_object()) << run.output;
   EXPECT_EQ(run.evidence["hosts"]["lab3"]["uri"].get<std::string>().rfind("qemu+ssh://", 0), 0u)
