@@ -16,6 +16,7 @@ Usage:
                    [--shard I/N]      firedrill whatif --merge DIR... [--out DIR]
   firedrill history [--plan NAME] [--format text|json|csv] [--verify] [--html FILE]
   firedrill cleanup DIR
+  firedrill import URI... [--site NAME=URI,...]... [--out FILE]
   firedrill --help | --version
 
 Run `firedrill COMMAND --help` for the options of one command.
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
   };
   constexpr Entry kCommands[] = {{"run", cmd_run},         {"validate", cmd_validate},
                                  {"whatif", cmd_whatif},   {"history", cmd_history},
-                                 {"cleanup", cmd_cleanup}};
+                                 {"cleanup", cmd_cleanup}, {"import", cmd_import}};
   for (const Entry& entry : kCommands) {
     if (command == entry.name) return entry.function(argc - 1, argv + 1);
   }

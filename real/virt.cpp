@@ -45,7 +45,8 @@ std::string xml_unescape(std::string text) {
 // socket but never answers (SIGSTOPped, say) would block the open forever; past the
 // deadline the caller goes on and the thread, which owns everything it touches, closes the
 // connection itself if the open ever completes.
-virConnectPtr open_within(const std::string& uri, double timeout_s, std::string& error) {
+virConnectPtr open_within(const std::string& uri, double timeout_s, bool read_only,
+                          std::string& error) {
   struct Attempt {
     std::mutex mutex;
     std::condition_variable done_changed;
@@ -55,8 +56,9 @@ virConnectPtr open_within(const std::string& uri, double timeout_s, std::string&
     std::string error;
   };
   auto attempt = std::make_shared<Attempt>();
-  std::thread([attempt, uri] {
-    virConnectPtr conn = virConnectOpen(uri.c_str());
+  std::thread([attempt, uri, read_only] {
+    virConnectPtr conn =
+        read_only ? virConnectOpenReadOnly(uri.c_str()) : virConnectOpen(uri.c_str());
     std::string why = conn ? "" : last_error();
     std::lock_guard<std::mutex> lock(attempt->mutex);
     if (attempt->abandoned) {
@@ -124,11 +126,11 @@ void Connection::close_callback(virConnectPtr, int, void* opaque) {
 
 std::unique_ptr<Connection> Connection::open(const std::string& uri, std::string& error,
                                              std::function<void()> on_close,
-                                             double answer_timeout_s) {
+                                             double answer_timeout_s, bool read_only) {
   start_event_loop();
   std::unique_ptr<Connection> connection(new Connection());
   connection->uri_ = uri;
-  connection->conn_ = open_within(uri, answer_timeout_s, error);
+  connection->conn_ = open_within(uri, answer_timeout_s, read_only, error);
   if (!connection->conn_) return nullptr;
   virConnSetErrorFunc(connection->conn_, nullptr, ignore_error);
   // Pings every interval once the connection is quiet; closed after `count` unanswered.

@@ -57,10 +57,12 @@ class Connection {
  public:
   // Opens `uri`; on failure (or no answer within answer_timeout_s) returns nullptr and sets
   // `error`. `on_close` runs on the event loop thread when the connection drops for any
-  // reason other than close().
+  // reason other than close(). `read_only` opens with virConnectOpenReadOnly: the daemon
+  // refuses every call that would change something (`firedrill import` only reads).
   static std::unique_ptr<Connection> open(const std::string& uri, std::string& error,
                                           std::function<void()> on_close = {},
-                                          double answer_timeout_s = kDefaultAnswerTimeout_s);
+                                          double answer_timeout_s = kDefaultAnswerTimeout_s,
+                                          bool read_only = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
