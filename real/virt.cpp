@@ -139,9 +139,14 @@ std::unique_ptr<Connection> Connection::open(const std::string& uri, std::string
   virConnectSetKeepAlive(connection->conn_, interval_s, count);
   connection->close_state_ = std::make_shared<CloseState>();
   connection->close_state_->on_close = std::move(on_close);
-  virConnectRegisterCloseCallback(
-      connection->conn_, close_callback, new std::shared_ptr<CloseState>(connection->close_state_),
-      [](void* opaque) { delete static_cast<std::shared_ptr<CloseState>*>(opaque); });
+  auto* opaque = new std::shared_ptr<CloseState>(connection->close_state_);
+  // libvirt frees `opaque` through the callback only once registered; a driver without
+  // close callbacks (test:///) refuses, and then it is ours to free.
+  if (virConnectRegisterCloseCallback(connection->conn_, close_callback, opaque, [](void* state) {
+        delete static_cast<std::shared_ptr<CloseState>*>(state);
+      }) < 0) {
+    delete opaque;
+  }
   return connection;
 }
 
