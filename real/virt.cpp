@@ -113,6 +113,20 @@ struct Connection::CloseState {
   bool closing = false;
 };
 
+// The close callback's opaque pointer lives as long as the process, and libvirt never frees
+// it: libvirt may call the callback until the connection is disposed, which can come after
+// ~Connection (domains still hold references; an unregister on a dead connection fails),
+// and a driver without close callbacks (test:///) accepts the registration and never
+// calls a free function. One small holder per connection ever opened, still reachable.
+std::shared_ptr<Connection::CloseState>* Connection::kept_for_the_process(
+    std::shared_ptr<CloseState> state) {
+  static std::mutex mutex;
+  static auto* kept = new std::vector<std::unique_ptr<std::shared_ptr<CloseState>>>();
+  std::lock_guard<std::mutex> lock(mutex);
+  kept->push_back(std::make_unique<std::shared_ptr<CloseState>>(std::move(state)));
+  return kept->back().get();
+}
+
 void Connection::close_callback(virConnectPtr, int, void* opaque) {
   auto* state = static_cast<std::shared_ptr<CloseState>*>(opaque);
   std::function<void()> callback;
@@ -139,14 +153,8 @@ std::unique_ptr<Connection> Connection::open(const std::string& uri, std::string
   virConnectSetKeepAlive(connection->conn_, interval_s, count);
   connection->close_state_ = std::make_shared<CloseState>();
   connection->close_state_->on_close = std::move(on_close);
-  auto* opaque = new std::shared_ptr<CloseState>(connection->close_state_);
-  // libvirt frees `opaque` through the callback only once registered; a driver without
-  // close callbacks (test:///) refuses, and then it is ours to free.
-  if (virConnectRegisterCloseCallback(connection->conn_, close_callback, opaque, [](void* state) {
-        delete static_cast<std::shared_ptr<CloseState>*>(state);
-      }) < 0) {
-    delete opaque;
-  }
+  virConnectRegisterCloseCallback(connection->conn_, close_callback,
+                                  kept_for_the_process(connection->close_state_), nullptr);
   return connection;
 }
 

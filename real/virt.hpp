@@ -81,6 +81,7 @@ class Connection {
   virConnectPtr conn_ = nullptr;
   std::string uri_;
   struct CloseState;
+  static std::shared_ptr<CloseState>* kept_for_the_process(std::shared_ptr<CloseState> state);
   std::shared_ptr<CloseState> close_state_;
 };
 
