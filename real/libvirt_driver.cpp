@@ -75,13 +75,17 @@ bool LibvirtRun::may_touch(const std::string& host, const std::string& domain) c
   return find_vm(scenario_.plan, domain) != nullptr;
 }
 
-std::string LibvirtRun::link_down_between(const std::string& a, const std::string& b) const {
+std::string LibvirtRun::link_between_hosts(const std::string& a, const std::string& b) const {
   const HostState* source = hosts_.count(a) ? hosts_.at(a).get() : nullptr;
   const HostState* target = hosts_.count(b) ? hosts_.at(b).get() : nullptr;
   if (!source || !target || source->site == target->site) return "";
   const int link = index_.link_between(index_.site(source->site), index_.site(target->site));
-  if (link < 0) return "";
-  const std::string& name = scenario_.plan.links[link].name;
+  return link < 0 ? "" : scenario_.plan.links[link].name;
+}
+
+std::string LibvirtRun::link_down_between(const std::string& a, const std::string& b) const {
+  const std::string name = link_between_hosts(a, b);
+  if (name.empty()) return "";
   std::lock_guard<std::mutex> lock(mutex_);
   return links_down_.count(name) ? name : "";
 }
@@ -140,14 +144,15 @@ void LibvirtRun::carry_out(const std::vector<Command>& commands) {
           using C = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<C, SeedReplica>) {
             std::string detail;
-            if (!replicate(c.vm, c.vm, c.source_host, c.target_host, 0.0, 0, detail)) {
+            if (!replicate(c.vm, c.vm, c.source_host, c.target_host, 0.0, 0, std::nullopt,
+                           detail)) {
               note("late seeding of " + c.vm + " failed: " + detail);
             }
           } else if constexpr (std::is_same_v<C, StartTransfer>) {
             spawn([this, c] {
               std::string detail;
               const bool ok = replicate(c.vm, c.instance, c.source_host, c.target_host, c.as_of_s,
-                                        c.id, detail);
+                                        c.id, c.bytes, detail);
               if (!cancelled(c.id)) post(TransferEnded{c.id, ok, detail});
             });
           } else if constexpr (std::is_same_v<C, CancelTransfer>) {

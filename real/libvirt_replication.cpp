@@ -7,7 +7,8 @@ namespace firedrill::libvirt_run {
 
 bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
                            const std::string& source_name, const std::string& target_name,
-                           double as_of_s, ActivityId id, std::string& detail) {
+                           double as_of_s, ActivityId id, std::optional<double> modelled_bytes,
+                           std::string& detail) {
   HostState* source = host(source_name);
   HostState* target = host(target_name);
   if (!source || !target) {
@@ -106,19 +107,28 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
     points_[point_key(vm, target_name, as_of_s)] = point;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  evidence_transfers_.push_back({{"id", id},
-                                 {"vm", vm},
-                                 {"instance", instance},
-                                 {"source", source_name},
-                                 {"target", target_name},
-                                 {"as_of", as_of_s},
-                                 {"start", started},
-                                 {"frozen", frozen},
-                                 {"end", now()},
-                                 {"bytes", std::max(bytes, 0LL)},
-                                 {"ok", ok},
-                                 {"volume", point},
-                                 {"detail", detail}});
+  const std::string link = link_between_hosts(source_name, target_name);
+  evidence_transfers_.push_back(
+      {{"id", id},
+       {"vm", vm},
+       {"instance", instance},
+       {"source", source_name},
+       {"target", target_name},
+       {"link", link.empty() ? nlohmann::json(nullptr) : nlohmann::json(link)},
+       {"seed", !modelled_bytes.has_value()},
+       {"as_of", as_of_s},
+       {"start", started},
+       {"frozen", frozen},
+       {"end", now()},
+       {"bytes", std::max(bytes, 0LL)},
+       {"modelled_bytes",
+        modelled_bytes ? nlohmann::json(*modelled_bytes) : nlohmann::json(nullptr)},
+       // Every cycle copies the whole disk for now (SPEC 8's
+       // incremental cycles are not built yet).
+       {"copy", "full"},
+       {"ok", ok},
+       {"volume", point},
+       {"detail", detail}});
   return ok;
 }
 

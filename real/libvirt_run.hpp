@@ -114,8 +114,14 @@ class LibvirtRun : public Backend {
   void log(const std::string& line);
   void note(const std::string& line);
   // ---- replication (libvirt_replication.cpp)
+  // modelled_bytes: what the engine's model moves for this cycle (change_rate x elapsed);
+  // none for the seed, which the model takes as done before the run. Both go into the
+  // evidence beside the bytes really shipped (SPEC 8).
   bool replicate(const std::string& vm, const std::string& instance, const std::string& source,
-                 const std::string& target, double as_of_s, ActivityId id, std::string& detail);
+                 const std::string& target, double as_of_s, ActivityId id,
+                 std::optional<double> modelled_bytes, std::string& detail);
+  // The plan's link between two hosts' sites; empty when they share a site or none joins them.
+  std::string link_between_hosts(const std::string& a, const std::string& b) const;
   // ---- instances (libvirt_instances.cpp)
   bool restore(const StartRestore& command, std::string& detail);
   bool restore_home(const StartRestore& command, HostState& home, virStorageVolPtr point,

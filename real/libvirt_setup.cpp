@@ -293,7 +293,8 @@ bool LibvirtRun::seed(const std::vector<Command>& commands, RealRunResult& resul
     log("setup: " + describe(command));
     threads.emplace_back([this, seed, &failures, &failures_mutex] {
       std::string detail;
-      if (!replicate(seed->vm, seed->vm, seed->source_host, seed->target_host, 0.0, 0, detail)) {
+      if (!replicate(seed->vm, seed->vm, seed->source_host, seed->target_host, 0.0, 0, std::nullopt,
+                     detail)) {
         std::lock_guard<std::mutex> lock(failures_mutex);
         failures.push_back("seeding " + seed->vm + " to " + seed->target_host + ": " + detail);
       }
