@@ -8,6 +8,7 @@
 #include <iostream>
 #include <optional>
 
+#include "app/calibration_option.hpp"
 #include "app/commands.hpp"
 #include "app/run_backend.hpp"
 #include "app/run_summary.hpp"
@@ -40,6 +41,7 @@ struct RunOptions {
   std::string out;
   std::optional<std::uint64_t> seed;
   std::vector<std::string> overrides;
+  std::string calibration;  // --calibration FILE
   std::string hosts_file;
   std::string history = reports::kDefaultHistoryPath;
   bool no_history = false;
@@ -86,6 +88,9 @@ int cmd_run(int argc, char** argv) {
       "set", po::value(&options.overrides)->composing(),
       "override one value before validation, PATH=VALUE (repeatable): vms.db.boot_time=90s, "
       "replication.to-dr.interval=5m, scenario.events[0].at=3h")(
+      "calibration", po::value(&options.calibration),
+      "FILE: measured boot times, link bandwidths and change rates from firedrill calibrate, "
+      "applied before any --set (with libvirt, to the prediction too); the reports name it")(
       "hosts-file", po::value(&options.hosts_file),
       "libvirt backend: lines host=URI naming each plan host's libvirt URI")(
       "history", po::value(&options.history)->default_value(reports::kDefaultHistoryPath),
@@ -161,6 +166,11 @@ int cmd_run(int argc, char** argv) {
     }
   }
 
+  bool calibration_ok = true;
+  const std::optional<CalibrationUsed> calibration =
+      read_calibration_option(options.calibration, calibration_ok);
+  if (!calibration_ok) return 2;
+
   // Every scenario is loaded and checked before anything runs: bad input writes nothing.
   std::vector<Scenario> scenarios;
   bool bad_input = false;
@@ -168,6 +178,7 @@ int cmd_run(int argc, char** argv) {
     LoadOptions load_options;
     load_options.overrides = options.overrides;
     load_options.seed = options.seed;
+    load_options.calibration = calibration;
     Result<Loaded> loaded = load_scenario(path, load_options);
     if (!loaded.ok()) {
       for (const Diagnostic& error : loaded.errors()) std::cerr << error.render() << "\n";

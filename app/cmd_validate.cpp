@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/calibration_option.hpp"
 #include "app/commands.hpp"
 #include "engine/loader.hpp"
 
@@ -36,7 +37,10 @@ int cmd_validate(int argc, char** argv) {
       "format", po::value<std::string>()->default_value("text"), "text or json")(
       "set", po::value<std::vector<std::string>>()->composing(),
       "override one value before validation: PATH=VALUE, e.g. vms.db.boot_time=90s "
-      "(repeatable)");
+      "(repeatable)")(
+      "calibration", po::value<std::string>(),
+      "FILE: check that this calibration (firedrill calibrate) applies to each scenario or "
+      "plan, as run --calibration would apply it");
   po::options_description hidden;
   hidden.add_options()("file", po::value<std::vector<std::string>>(), "input files");
   po::options_description all;
@@ -67,6 +71,12 @@ int cmd_validate(int argc, char** argv) {
   }
   LoadOptions load_options;
   if (vm.count("set")) load_options.overrides = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("calibration")) {
+    bool calibration_ok = true;
+    load_options.calibration =
+        read_calibration_option(vm["calibration"].as<std::string>(), calibration_ok);
+    if (!calibration_ok) return 2;
+  }
 
   bool all_valid = true;
   nlohmann::json report = nlohmann::json::array();

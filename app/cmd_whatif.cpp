@@ -14,6 +14,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "app/calibration_option.hpp"
 #include "app/commands.hpp"
 #include "reports/report.hpp"
 #include "reports/whatif_report.hpp"
@@ -38,7 +39,7 @@ constexpr int kExitSignalBase = 128;  // interrupted: 128 + signal (130 SIGINT, 
 
 constexpr const char* kUsage = R"(Usage:
   firedrill whatif SCENARIO [--vary PATH=V1,V2,...]... [--runs N] [--jobs J] [--seed S]
-                   [--out DIR] [--shard I/N] [--set PATH=VALUE]...
+                   [--out DIR] [--shard I/N] [--set PATH=VALUE]... [--calibration FILE]
   firedrill whatif --merge DIR... [--out DIR]
 
 Runs every combination of the --vary values (the cartesian product), each --runs times
@@ -100,6 +101,7 @@ struct Options {
   std::vector<std::string> positional;
   std::vector<std::string> vary;
   std::vector<std::string> sets;
+  std::string calibration;  // --calibration FILE
   std::optional<int> runs;
   int jobs = 0;
   std::optional<std::string> seed;
@@ -255,13 +257,16 @@ std::string default_out(const Sweep& sweep, const Shard& shard) {
 
 // The sweep set up from the options, or nullopt once what is wrong has been printed.
 std::optional<PreparedSweep> set_up(const Options& options) {
+  bool calibration_ok = true;
   SweepRequest request{options.positional[0],
                        options.vary,
                        options.sets,
                        options.runs,
                        options.seed,
                        options.shard,
-                       options.independent_seeds};
+                       options.independent_seeds,
+                       read_calibration_option(options.calibration, calibration_ok)};
+  if (!calibration_ok) return std::nullopt;
   SetupResult setup = prepare_sweep(request, FIREDRILL_VERSION);
   if (!options.quiet) {
     for (const Diagnostic& warning : setup.warnings) std::cerr << warning.render() << "\n";
@@ -350,7 +355,7 @@ int run_sweep_command(const Options& options) {
 int run_merge(const Options& options) {
   if (options.positional.empty()) return usage_error("--merge needs at least one DIR");
   if (!options.vary.empty() || !options.sets.empty() || options.runs || options.seed ||
-      !options.shard.empty()) {
+      !options.shard.empty() || !options.calibration.empty()) {
     return usage_error("--merge takes only DIR... and --out (the sweep is read from the shards)");
   }
   MergeResult result = merge_runs_files(options.positional);
@@ -394,6 +399,9 @@ int cmd_whatif(int argc, char** argv) {
     ("shard", po::value(&options.shard), "I/N: run only slice I (0-based) of N; merge with --merge")
     ("merge", po::bool_switch(&options.merge), "combine the runs.jsonl of DIR... into one result")
     ("set", po::value(&options.sets)->composing(), "PATH=VALUE: override one value in every run")
+    ("calibration", po::value(&options.calibration),
+     "FILE: measured values from firedrill calibrate, applied to every run before --set and "
+     "--vary (docs/calibrate.md)")
     ("timeout", po::value(&options.timeout_s), "seconds a single run may take (a batch of K "
                                                "runs gets K times as long) before it is killed "
                                                "and reported (default: 300)")

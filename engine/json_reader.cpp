@@ -304,7 +304,7 @@ std::string ReadContext::annotate(const std::string& path, std::string message) 
   // The longest overridden path that is `path` or one of its parents.
   for (std::string probe = path;;) {
     if (const auto it = overridden_.find(probe); it != overridden_.end()) {
-      return message + " (set by --set " + it->second.first + ")";
+      return message + " (set by " + it->second.first + ")";
     }
     const auto cut = probe.find_last_of(".[");
     if (cut == std::string::npos || cut == 0) break;
@@ -324,9 +324,9 @@ void ReadContext::warning(const std::string& path, std::string message) {
       {Diagnostic::Severity::warning, file_, path, annotate(path, std::move(message))});
 }
 
-void ReadContext::mark_overridden(const std::string& path, std::string override_text,
+void ReadContext::mark_overridden(const std::string& path, std::string origin_and_text,
                                   bool created) {
-  overridden_[path] = {std::move(override_text), created};
+  overridden_[path] = {std::move(origin_and_text), created};
 }
 
 bool check_object(ReadContext& context, const Json& value, const std::string& path,

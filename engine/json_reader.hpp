@@ -58,8 +58,9 @@ class ReadContext {
   void warning(const std::string& path, std::string message);
   std::size_t error_count() const { return errors_; }
 
-  // Paths that a --set override wrote: errors at or below them name the override.
-  void mark_overridden(const std::string& path, std::string override_text, bool created);
+  // Paths that an override wrote: errors at or below them name it ("--set vms.db.x=1",
+  // "calibration cal.json vms.db.boot_time=...").
+  void mark_overridden(const std::string& path, std::string origin_and_text, bool created);
 
  private:
   std::string annotate(const std::string& path, std::string message) const;

@@ -195,11 +195,11 @@ void apply_overrides(ReadContext& context, Json& root, const std::vector<Overrid
     std::string reason;
     const auto applied = apply_override(root, override, &reason);
     if (!applied) {
-      context.error("", "--set " + override.text + ": " + reason);
+      context.error("", override.origin + " " + override.text + ": " + reason);
       continue;
     }
-    context.mark_overridden(json_path_join(prefix, applied->json_path), override.text,
-                            applied->created);
+    context.mark_overridden(json_path_join(prefix, applied->json_path),
+                            override.origin + " " + override.text, applied->created);
   }
 }
 
@@ -208,6 +208,19 @@ std::optional<std::vector<Override>> parse_overrides(const LoadOptions& options,
                                                      std::vector<Diagnostic>& diagnostics) {
   std::vector<Override> overrides;
   bool ok = true;
+  // A calibration's values first, so that a --set of the same path wins.
+  if (options.calibration) {
+    for (const std::string& text : options.calibration->overrides) {
+      std::string reason;
+      if (auto parsed = parse_override(text, &reason)) {
+        parsed->origin = "calibration " + options.calibration->file;
+        overrides.push_back(std::move(*parsed));
+      } else {
+        diagnostics.push_back(error_at(options.calibration->file, "set", text + ": " + reason));
+        ok = false;
+      }
+    }
+  }
   for (const std::string& text : options.overrides) {
     std::string reason;
     if (auto parsed = parse_override(text, &reason)) {
@@ -219,6 +232,18 @@ std::optional<std::vector<Override>> parse_overrides(const LoadOptions& options,
   }
   if (!ok) return std::nullopt;
   return overrides;
+}
+
+// A calibration fitted for another plan than the scenario's (by the plan's "name").
+std::optional<Diagnostic> calibration_mismatch(const LoadOptions& options, const Json& plan,
+                                               const std::string& file) {
+  if (!options.calibration) return std::nullopt;
+  const auto name = plan.find("name");
+  if (name == plan.end() || !name->is_string()) return std::nullopt;  // the plan reader says why
+  if (name->get<std::string>() == options.calibration->plan) return std::nullopt;
+  return error_at(options.calibration->file, "plan",
+                  "fitted for plan '" + options.calibration->plan + "', but " + file +
+                      " runs plan '" + name->get<std::string>() + "'");
 }
 
 std::vector<Diagnostic> only(const std::vector<Diagnostic>& diagnostics,
@@ -298,6 +323,11 @@ Result<Loaded> load_scenario_unguarded(std::string_view text, const std::string&
   ReadContext separate_plan_context(plan_file, &diagnostics);
   ReadContext& plan_context = plan_prefix.empty() ? separate_plan_context : context;
   if (plan_json) {
+    // Before its values are applied: a calibration of another plan names VMs this one lacks.
+    if (const auto mismatch = calibration_mismatch(options, *plan_json, file)) {
+      diagnostics.push_back(*mismatch);
+      return diagnostics;
+    }
     apply_overrides(plan_context, *plan_json, *overrides, false, plan_prefix);
     if (has_errors(diagnostics)) return diagnostics;
     scenario.plan = loading::read_plan(plan_context, *plan_json, plan_prefix);
@@ -312,6 +342,10 @@ Result<Loaded> load_scenario_unguarded(std::string_view text, const std::string&
   if (has_errors(diagnostics)) return diagnostics;
 
   if (options.seed) scenario.seed = *options.seed;
+  if (options.calibration) {
+    scenario.calibration = options.calibration;
+    scenario.input_files.emplace_back(options.calibration->file, options.calibration->sha256);
+  }
   std::vector<Diagnostic> checks = validate(scenario);
   if (has_errors(checks)) return only(checks, Diagnostic::Severity::error);
   return Loaded{std::move(scenario), std::move(checks)};
@@ -327,6 +361,9 @@ Result<std::vector<Diagnostic>> validate_plan_unguarded(Json& root, const std::s
     if (override.scenario) {
       context.error("", "--set " + override.text + ": this file is a plan, not a scenario");
     }
+  }
+  if (const auto mismatch = calibration_mismatch(options, root, file)) {
+    return Warnings::failure({*mismatch});
   }
   apply_overrides(context, root, *overrides, false, "");
   if (has_errors(diagnostics)) return Warnings::failure(diagnostics);

@@ -24,6 +24,9 @@ struct LoadOptions {
   std::vector<std::string> overrides;
   // Replaces the scenario's seed (firedrill run --seed).
   std::optional<std::uint64_t> seed;
+  // `run --calibration FILE` (real/calibrate/): its overrides apply before `overrides`, so
+  // a --set still wins; its plan must be the scenario's. The loaded scenario names it.
+  std::optional<CalibrationUsed> calibration;
 };
 
 struct Loaded {

@@ -204,6 +204,15 @@ struct Event {
 
 const char* to_string(Event::Kind kind);  // "fail host", "corrupt", "test_failover", ...
 
+// A calibration file applied to a scenario (`run --calibration`, SPEC 10): measured values
+// as "PATH=VALUE" overrides of the plan, fitted from real runs of the plan named `plan`.
+struct CalibrationUsed {
+  std::string file;    // as given
+  std::string sha256;  // of the file's bytes
+  std::string plan;
+  std::vector<std::string> overrides;
+};
+
 struct Scenario {
   std::string name;
   Plan plan;
@@ -220,7 +229,8 @@ struct Scenario {
   std::string plan_file;  // the plan file when "plan" was a path, else empty
   // SHA-256 (hex) of every input file read, in reading order: {path, sha256}.
   std::vector<std::pair<std::string, std::string>> input_files;
-  std::string input_sha256;  // SHA-256 over the scenario file's bytes
+  std::string input_sha256;                    // SHA-256 over the scenario file's bytes
+  std::optional<CalibrationUsed> calibration;  // `run --calibration`, when given
 };
 
 // Replaces every distribution in the scenario with one value drawn from `seed`, in a

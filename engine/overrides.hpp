@@ -20,6 +20,8 @@ struct Override {
   bool scenario = false;  // PATH started with "scenario."
   std::string path;       // PATH without the "scenario." prefix
   Json value;             // VALUE parsed as JSON when it is valid JSON, else the string
+  // Who gave it, for messages: "--set", or "calibration FILE" (run --calibration).
+  std::string origin = "--set";
 };
 
 // Splits "PATH=VALUE"; nullopt with `error` set when there is no '=' or PATH is empty.

@@ -232,12 +232,18 @@ std::string difference_cell(const std::optional<double>& measured,
   return "<td class=\"num\">" + esc(text) + "</td>";
 }
 
-void write_prediction(std::ostringstream& html, const Outcome& outcome, const Outcome& predicted) {
+void write_prediction(std::ostringstream& html, const Scenario& scenario, const Outcome& outcome,
+                      const Outcome& predicted) {
   std::map<std::string, const VmResult*> guesses;
   for (const VmResult& vm : predicted.vms) guesses[vm.name] = &vm;
   html << "<h2>Measured against predicted</h2>\n<p class=\"note\">Measured: this run on real "
-          "hosts. Predicted: the simulator's run of the same scenario and seed. A difference is a "
-          "fact about the world (the engine's decisions are the same code).</p>\n"
+          "hosts. Predicted: the simulator's run of the same scenario and seed"
+       << (scenario.calibration ? ", calibrated with " + esc(scenario.calibration->file) +
+                                      " (its values in place "
+                                      "of the plan's)"
+                                : std::string(", uncalibrated (the plan's own values)"))
+       << ". A difference is a fact about the world (the engine's decisions are the same "
+          "code).</p>\n"
           "<table id=\"prediction\"><thead><tr><th>VM</th><th>Measured result</th><th>Predicted "
           "result</th><th>Measured RTO</th><th>Predicted RTO</th><th>Difference</th><th>Measured "
           "RPO</th><th>Predicted RPO</th><th>Difference</th><th>RPO from data</th></tr></thead>"
@@ -328,6 +334,18 @@ std::string ended_text(const Scenario& scenario, const Outcome& outcome) {
   return outcome.ended;
 }
 
+// `run --calibration`: the file and each value it set, or that the plan's values stood.
+std::string calibration_text(const Scenario& scenario) {
+  if (!scenario.calibration) return "none: the plan's own values";
+  const CalibrationUsed& used = *scenario.calibration;
+  std::string text = esc(used.file) + " (SHA-256 <span class=\"mono\">" + esc(used.sha256) +
+                     "</span>), fitted from real runs of " + esc(used.plan) + ":";
+  for (const std::string& value : used.overrides) {
+    text += "<br/><span class=\"mono\">" + esc(value) + "</span>";
+  }
+  return text;
+}
+
 void write_evidence(std::ostringstream& html, const Scenario& scenario, const Outcome& outcome,
                     const RunContext& context) {
   html << "<h2>Evidence</h2>\n<dl class=\"evidence\" id=\"evidence\">"
@@ -346,9 +364,12 @@ void write_evidence(std::ostringstream& html, const Scenario& scenario, const Ou
        << "<dt>Run length</dt><dd>" << esc(duration_with_seconds(outcome.end_s))
        << (context.backend == "sim" ? " of simulated time" : "") << "</dd>"
        << "<dt>Run ended</dt><dd id=\"ended\">" << esc(ended_text(scenario, outcome)) << "</dd>"
+       << "<dt>Calibration</dt><dd id=\"calibration\">" << calibration_text(scenario) << "</dd>"
        << "<dt>Reproduce</dt><dd class=\"mono\">firedrill run "
        << esc(scenario.file.empty() ? scenario.name : scenario.file) << " --backend "
-       << esc(context.backend) << " --seed " << scenario.seed << "</dd></dl>\n";
+       << esc(context.backend) << " --seed " << scenario.seed
+       << (scenario.calibration ? " --calibration " + esc(scenario.calibration->file) : "")
+       << "</dd></dl>\n";
   html << "<h3>Input files</h3>\n<table id=\"input-files\"><thead><tr><th>File</th><th>SHA-256"
           "</th></tr></thead><tbody>\n";
   if (scenario.input_files.empty())
@@ -410,7 +431,7 @@ std::string render_report_html(const Scenario& scenario, const Outcome& outcome,
        << timeline_legend_html() << "\n";
   write_critical_paths(html, outcome);
   write_failback(html, outcome);
-  if (context.prediction) write_prediction(html, outcome, *context.prediction);
+  if (context.prediction) write_prediction(html, scenario, outcome, *context.prediction);
   write_replication(html, outcome);
   write_plan(html, scenario);
   write_evidence(html, scenario, outcome, context);

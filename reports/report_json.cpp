@@ -169,6 +169,14 @@ Json input_files_json(const Scenario& scenario) {
   return list;
 }
 
+Json calibration_json(const std::optional<CalibrationUsed>& calibration) {
+  if (!calibration) return nullptr;
+  return {{"file", calibration->file},
+          {"sha256", calibration->sha256},
+          {"plan", calibration->plan},
+          {"set", calibration->overrides}};
+}
+
 }  // namespace
 
 std::string drill_kind(const Scenario& scenario) {
@@ -221,6 +229,9 @@ std::string render_report_json(const Scenario& scenario, const Outcome& outcome,
   if (outcome.ended == "interrupted") report["interrupted"] = true;
   report["production_untouched"] = optional_bool(outcome.production_untouched);
   report["input_files"] = input_files_json(scenario);
+  // `run --calibration` (SPEC 10): which measured values this run (and, for a real run,
+  // its prediction) used in place of the plan's; null when none.
+  report["calibration"] = calibration_json(scenario.calibration);
   add_transfer_evidence(report, outcome, context.full_evidence);
   report["prediction"] =
       context.prediction ? prediction_json(outcome, *context.prediction) : Json(nullptr);

@@ -228,15 +228,18 @@ Json to_json(const Sweep& sweep) {
   Json axes = Json::array();
   for (const Axis& axis : sweep.axes)
     axes.push_back({{"path", axis.path}, {"values", axis.values}});
-  return Json{{"tool_version", sweep.tool_version},
-              {"scenario", sweep.scenario},
-              {"plan", sweep.plan},
-              {"inputs", inputs},
-              {"seed", sweep.seed},
-              {"runs", sweep.runs},
-              {"independent_seeds", sweep.independent_seeds},
-              {"set", sweep.sets},
-              {"vary", axes}};
+  Json json{{"tool_version", sweep.tool_version},
+            {"scenario", sweep.scenario},
+            {"plan", sweep.plan},
+            {"inputs", inputs},
+            {"seed", sweep.seed},
+            {"runs", sweep.runs},
+            {"independent_seeds", sweep.independent_seeds},
+            {"set", sweep.sets},
+            {"vary", axes}};
+  // Only when given, so that an uncalibrated sweep keeps the bytes it always had.
+  if (!sweep.calibration.empty()) json["calibration"] = sweep.calibration;
+  return json;
 }
 
 Result<Sweep> sweep_from_json(const Json& json, const std::string& file) {
@@ -252,6 +255,7 @@ Result<Sweep> sweep_from_json(const Json& json, const std::string& file) {
     sweep.runs = static_cast<int>(unsigned_field(json, "runs"));
     sweep.independent_seeds = bool_field(json, "independent_seeds");
     for (const Json& set : field(json, "set")) sweep.sets.push_back(set.get<std::string>());
+    if (json.contains("calibration")) sweep.calibration = string_field(json, "calibration");
     for (const Json& axis_json : field(json, "vary")) {
       Axis axis;
       axis.path = string_field(axis_json, "path");

@@ -65,6 +65,8 @@ struct Sweep {
   bool independent_seeds = false;
   std::vector<std::string> sets;  // --set PATH=VALUE, in order
   std::vector<Axis> axes;
+  // --calibration FILE as given, or empty; its SHA-256 is among `inputs`.
+  std::string calibration;
 
   std::size_t combination_count() const;
   std::size_t task_count() const { return combination_count() * static_cast<std::size_t>(runs); }

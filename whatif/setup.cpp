@@ -46,15 +46,26 @@ std::optional<SetupResult> parse_axes(const std::vector<std::string>& vary, Swee
   return std::nullopt;
 }
 
+LoadOptions load_options(std::vector<std::string> overrides,
+                         const std::optional<std::uint64_t>& seed,
+                         const std::optional<CalibrationUsed>& calibration) {
+  LoadOptions options;
+  options.overrides = std::move(overrides);
+  options.seed = seed;
+  options.calibration = calibration;
+  return options;
+}
+
 // Each value alone first (when there are several axes), so that a bad one is named by its
 // --vary option; then every combination, named by its values.
 std::optional<SetupResult> load_combinations(const std::string& path, const Sweep& sweep,
                                              const std::optional<std::uint64_t>& seed,
+                                             const std::optional<CalibrationUsed>& calibration,
                                              std::vector<Scenario>& scenarios) {
   if (sweep.axes.size() > 1) {
     for (const Axis& axis : sweep.axes) {
       for (const std::string& value : axis.values) {
-        LoadOptions options{sweep.sets, seed};
+        LoadOptions options = load_options(sweep.sets, seed, calibration);
         options.overrides.push_back(axis.path + "=" + value);
         auto loaded = load_scenario(path, options);
         if (!loaded.ok())
@@ -63,7 +74,7 @@ std::optional<SetupResult> load_combinations(const std::string& path, const Swee
     }
   }
   for (std::size_t c = 0; c < sweep.combination_count(); ++c) {
-    auto loaded = load_scenario(path, LoadOptions{sweep.overrides_of(c), seed});
+    auto loaded = load_scenario(path, load_options(sweep.overrides_of(c), seed, calibration));
     if (!loaded.ok()) {
       std::string context;
       const std::vector<std::string> values = sweep.values_of(c);
@@ -113,13 +124,15 @@ SetupResult prepare_sweep(const SweepRequest& request, const std::string& tool_v
   if (request.runs && *request.runs <= 0) return failure({"--runs must be at least 1"}, true);
   sweep.sets = request.sets;
   sweep.independent_seeds = request.independent_seeds;
+  if (request.calibration) sweep.calibration = request.calibration->file;
 
   const std::string& path = request.scenario_path;
-  auto base = load_scenario(path, LoadOptions{sweep.sets, seed});
+  auto base = load_scenario(path, load_options(sweep.sets, seed, request.calibration));
   if (!base.ok()) return failure(base.errors());
   std::vector<Diagnostic> warnings = base.value().warnings;
   const Scenario& scenario = base.value().scenario;
-  if (auto error = load_combinations(path, sweep, seed, prepared.combinations)) {
+  if (auto error =
+          load_combinations(path, sweep, seed, request.calibration, prepared.combinations)) {
     error->warnings = std::move(warnings);
     return std::move(*error);
   }
@@ -155,6 +168,7 @@ bool has_distribution(const Scenario& scenario) {
 
 std::string rerun_hint(const std::string& path, const Sweep& sweep, const RunRecord& record) {
   std::string hint = "firedrill run " + path + " --seed " + std::to_string(record.seed);
+  if (!sweep.calibration.empty()) hint += " --calibration '" + sweep.calibration + "'";
   for (const std::string& override_text : sweep.overrides_of(record.combination)) {
     hint += " --set '" + override_text + "'";
   }

@@ -23,6 +23,8 @@ struct SweepRequest {
   std::optional<std::string> seed;
   std::string shard;  // "I/N", or empty for the whole sweep
   bool independent_seeds = false;
+  // --calibration FILE, read (real/calibrate/): its values apply under every --set and axis.
+  std::optional<CalibrationUsed> calibration;
 };
 
 struct PreparedSweep {
