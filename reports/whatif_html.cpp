@@ -134,6 +134,10 @@ std::string format_whatif_html(const SweepSummary& summary) {
     html += "<dt>varied " + xml_escape(axis.path) + "</dt><dd>" + xml_escape(values) + "</dd>";
   }
   for (const std::string& set : sweep.sets) html += "<dt>set</dt><dd>" + xml_escape(set) + "</dd>";
+  if (!sweep.calibration.empty()) {
+    html += "<dt>calibration</dt><dd>" + xml_escape(sweep.calibration) +
+            " (measured values in place of the plan's; docs/calibrate.md)</dd>";
+  }
   html +=
       "<dt>runs completed</dt><dd>" + std::to_string(summary.completed) + " of " +
       std::to_string(summary.planned) +

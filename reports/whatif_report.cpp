@@ -144,6 +144,8 @@ std::string format_whatif_json(const SweepSummary& summary) {
       {"seeds", sweep.independent_seeds ? "independent per combination"
                                         : "common: run r uses the same seed in every combination"},
       {"set", sweep.sets},
+      // --calibration FILE (its SHA-256 is among the inputs), or null.
+      {"calibration", sweep.calibration.empty() ? Json(nullptr) : Json(sweep.calibration)},
       {"vary", axes},
       {"partial", summary.partial},
       {"runs_planned", summary.planned},
