@@ -16,10 +16,10 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr const char* kUsage = R"(Usage: firedrill calibrate RUN_DIR... [--out FILE]
-Reads the evidence of real runs (the --out folders of `firedrill run --backend libvirt`:
-report.json and libvirt.json) and writes a calibration file of PATH=VALUE overrides that
-`firedrill run --calibration FILE` and `firedrill whatif --calibration FILE` predict with.
-See docs/calibrate.md.
+Fits measured values from the evidence of real runs and writes them as a calibration file
+of PATH=VALUE overrides, which `firedrill run --calibration FILE` and `firedrill whatif
+--calibration FILE` predict with. A run folder is the --out folder of `firedrill run
+--backend libvirt` (its report.json and libvirt.json). See docs/calibrate.md.
 
 Fitted from the evidence: vms.NAME.boot_time from every boot that reached ready (one boot a
 fixed duration, two or more a lognormal by maximum likelihood); links.NAME.bandwidth as the
