@@ -6,11 +6,12 @@
 
 namespace firedrill::app {
 
-int cmd_validate(int argc, char** argv);  // app/cmd_validate.cpp
-int cmd_run(int argc, char** argv);       // app/cmd_run.cpp
-int cmd_whatif(int argc, char** argv);    // app/cmd_whatif.cpp
-int cmd_history(int argc, char** argv);   // app/cmd_history.cpp
-int cmd_cleanup(int argc, char** argv);   // app/cmd_cleanup.cpp
-int cmd_import(int argc, char** argv);    // app/cmd_import.cpp
+int cmd_validate(int argc, char** argv);   // app/cmd_validate.cpp
+int cmd_run(int argc, char** argv);        // app/cmd_run.cpp
+int cmd_whatif(int argc, char** argv);     // app/cmd_whatif.cpp
+int cmd_history(int argc, char** argv);    // app/cmd_history.cpp
+int cmd_cleanup(int argc, char** argv);    // app/cmd_cleanup.cpp
+int cmd_import(int argc, char** argv);     // app/cmd_import.cpp
+int cmd_calibrate(int argc, char** argv);  // app/cmd_calibrate.cpp
 
 }  // namespace firedrill::app

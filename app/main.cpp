@@ -11,12 +11,15 @@ constexpr const char* kUsage = R"(firedrill -- rehearse disaster-recovery plans 
 
 Usage:
   firedrill run SCENARIO... [--backend sim|libvirt] [--out DIR] [--seed N] [--set PATH=VALUE]...
+                [--calibration FILE]
   firedrill validate FILE... [--format text|json] [--set PATH=VALUE]...
   firedrill whatif SCENARIO --vary PATH=V1,V2,... [--runs N] [--jobs J] [--seed S] [--out DIR]
-                   [--shard I/N]      firedrill whatif --merge DIR... [--out DIR]
+                   [--shard I/N] [--calibration FILE]
+  firedrill whatif --merge DIR... [--out DIR]
   firedrill history [--plan NAME] [--format text|json|csv] [--verify] [--html FILE]
   firedrill cleanup DIR
   firedrill import URI... [--site NAME=URI,...]... [--out FILE]
+  firedrill calibrate RUN_DIR... [--out FILE]
   firedrill --help | --version
 
 Run `firedrill COMMAND --help` for the options of one command.
@@ -46,9 +49,13 @@ int main(int argc, char** argv) {
     const char* name;
     int (*function)(int, char**);
   };
-  constexpr Entry kCommands[] = {{"run", cmd_run},         {"validate", cmd_validate},
-                                 {"whatif", cmd_whatif},   {"history", cmd_history},
-                                 {"cleanup", cmd_cleanup}, {"import", cmd_import}};
+  constexpr Entry kCommands[] = {{"run", cmd_run},
+                                 {"validate", cmd_validate},
+                                 {"whatif", cmd_whatif},
+                                 {"history", cmd_history},
+                                 {"cleanup", cmd_cleanup},
+                                 {"import", cmd_import},
+                                 {"calibrate", cmd_calibrate}};
   for (const Entry& entry : kCommands) {
     if (command == entry.name) return entry.function(argc - 1, argv + 1);
   }

@@ -8,10 +8,11 @@
 //    "set": {"links.wan.bandwidth": "41943040Bps",   PATH -> VALUE, sorted by PATH
 //            "vms.ad.boot_time": {"dist": "lognormal", "mean": "3.296s", "sd": "0.112s"}},
 //    "fits": [...],                                  how each value was fitted (for people)
-//    "not_fitted": [{"path": "...", "reason": "..."}]}
+//    "not_fitted": [{"path": "...", "reason": "..."}],
+//    "notes": ["..."]}                               evidence left out, and why
 //
-// Only "format", "plan" and "set" are read back; "runs", "fits" and "not_fitted" are the
-// evidence of how the values were found.
+// Only "format", "plan" and "set" are read back; "runs", "fits", "not_fitted" and "notes"
+// are the evidence of how the values were found (written by calibrate.cpp).
 #pragma once
 
 #include <string>
