@@ -1,0 +1,100 @@
+// The loop of SPEC 10 on the lab: the unplanned-failover scenario run three times on real
+// hosts through the firedrill CLI, `firedrill calibrate` on their run folders, then a
+// fourth run with `--calibration`: its prediction must put every VM's RTO within 10% of
+// what the fourth run measured, where the uncalibrated prediction is worse. Both numbers
+// are printed per VM.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "lab_fixture.hpp"
+
+namespace {
+
+using namespace lab;
+
+const std::vector<std::string> kAll = {"ad", "db", "app", "web"};
+const std::string kScenario = kSource + "/scenarios/lab/unplanned-site-crash.json";
+
+// One CLI run into g_root/NAME (report.json with the prediction), then the crashed hosts
+// revived and what they still held cleaned up, so that the next run starts clean.
+json run_cli(const std::string& name, const std::string& extra = "") {
+  const fs::path out = fs::path(g_root) / name;
+  std::string output;
+  const int status = shell(kCli + " run " + kScenario + " --backend libvirt --hosts-file " +
+                               g_lab_dir + "/hosts --out " + out.string() +
+                               " --end-when-settled --no-history --quiet " + extra,
+                           &output);
+  EXPECT_TRUE(status == 0 || status == 1) << output;
+  std::string revive;
+  EXPECT_EQ(shell(kLab + " up 3 " + g_lab_dir, &revive), 0) << revive;
+  EXPECT_EQ(shell(kCli + " cleanup " + out.string(), &revive), 0) << revive;
+  return read_json(out / "report.json");
+}
+
+// The prediction's row of `vm` in a report.
+json predicted(const json& report, const std::string& vm) {
+  for (const auto& row : report["prediction"]["vms"]) {
+    if (row["name"] == vm) return row;
+  }
+  return nullptr;
+}
+
+TEST_F(RealLab, ThreeRunsCalibrateTheFourthsPrediction) {
+  std::string folders;
+  std::vector<json> reports;
+  for (int i = 1; i <= 3; ++i) {
+    reports.push_back(run_cli("measured-" + std::to_string(i)));
+    ASSERT_TRUE(reports.back().is_object()) << "run " << i << " wrote no report.json";
+    folders += " " + (fs::path(g_root) / ("measured-" + std::to_string(i))).string();
+  }
+  const fs::path calibration = fs::path(g_root) / "calibration.json";
+  std::string output;
+  ASSERT_EQ(shell(kCli + " calibrate" + folders + " --out " + calibration.string(), &output), 0)
+      << output;
+  std::printf("%s", output.c_str());
+  const json fitted = read_json(calibration);
+  for (const std::string& vm : kAll) {
+    EXPECT_TRUE(fitted["set"].contains("vms." + vm + ".boot_time")) << fitted.dump(2);
+  }
+
+  const json fourth = run_cli("calibrated", "--calibration " + calibration.string());
+  ASSERT_TRUE(fourth.is_object());
+  ASSERT_TRUE(fourth["calibration"].is_object()) << "report.json does not name the calibration";
+  EXPECT_EQ(fourth["calibration"]["file"], calibration.string());
+  // The uncalibrated prediction of the same run: the plan's own values, same seed.
+  const fs::path plain_out = fs::path(g_root) / "uncalibrated-prediction";
+  ASSERT_EQ(shell(kCli + " run " + kScenario + " --out " + plain_out.string() +
+                      " --no-history --quiet --end-when-settled",
+                  &output),
+            0)
+      << output;
+  const json plain = read_json(plain_out / "report.json");
+  std::printf("[ calibrate] %-4s %10s %12s %8s %14s %8s\n", "VM", "measured", "calibrated", "error",
+              "uncalibrated", "error");
+  for (const std::string& vm : kAll) {
+    const json row = predicted(fourth, vm);
+    ASSERT_FALSE(row.is_null()) << vm;
+    ASSERT_TRUE(row["measured_rto"].is_number() && row["rto"].is_number()) << row.dump();
+    const double measured = row["measured_rto"].get<double>();
+    const double calibrated = row["rto"].get<double>();
+    double uncalibrated = -1;
+    for (const auto& v : plain["vms"]) {
+      if (v["name"] == vm) uncalibrated = v["rto"].get<double>();
+    }
+    const double calibrated_error = std::abs(calibrated - measured) / measured;
+    const double uncalibrated_error = std::abs(uncalibrated - measured) / measured;
+    std::printf("[ calibrate] %-4s %9.3fs %11.3fs %7.1f%% %13.3fs %7.1f%%\n", vm.c_str(), measured,
+                calibrated, 100 * calibrated_error, uncalibrated, 100 * uncalibrated_error);
+    EXPECT_LT(calibrated_error, 0.10)
+        << vm << ": measured " << measured << " s, calibrated " << calibrated << " s";
+    EXPECT_LT(calibrated_error, uncalibrated_error)
+        << vm << ": the calibration did not improve on the plan's values";
+  }
+  EXPECT_TRUE(lab_inventory().empty()) << "left:" << joined(lab_inventory());
+}
+
+}  // namespace
