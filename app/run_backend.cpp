@@ -82,8 +82,10 @@ BackendRun run_on_backend(const BackendOptions& options, const Scenario& scenari
     return run;
   }
   // Real hosts: the simulator's prediction first (seconds), then the real run (minutes).
+  // The prediction enacts the real run's draws but expects each guest's mean boot time.
   if (options.predict) {
-    Result<Outcome> predicted = simulate(realized, sim_options(options));
+    Result<Outcome> predicted =
+        simulate(realize_prediction(scenario, scenario.seed), sim_options(options));
     if (predicted.ok()) {
       context.prediction = std::move(predicted.value());
     } else {

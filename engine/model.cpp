@@ -56,6 +56,16 @@ Scenario realize(const Scenario& scenario, std::uint64_t seed) {
   return realized;
 }
 
+Scenario realize_prediction(const Scenario& scenario, std::uint64_t seed) {
+  Scenario realized = realize(scenario, seed);
+  for (std::size_t i = 0; i < realized.plan.vms.size(); ++i) {
+    const Vm& planned = scenario.plan.vms[i];
+    realized.plan.vms[i].boot_time = DurationSpec::fixed_at(planned.boot_time.mean_s());
+    realized.plan.vms[i].shutdown_time = DurationSpec::fixed_at(planned.shutdown_time.mean_s());
+  }
+  return realized;
+}
+
 const Host* find_host(const Plan& plan, const std::string& name) {
   for (const Site& site : plan.sites) {
     for (const Host& host : site.hosts) {

@@ -238,6 +238,14 @@ struct Scenario {
 // always gives the same realized scenario. The engine only accepts realized scenarios.
 Scenario realize(const Scenario& scenario, std::uint64_t seed);
 
+// The realization a real run's prediction simulates: realize(scenario, seed), the same
+// draws the real run enacts (event times, detection, operator delay, HA timeouts), except
+// for what the real backend measures rather than enacts, the guests' own boot and shutdown
+// times: those are their distributions' means. A draw of a boot time has nothing to do
+// with how long the real guest will take; the mean is the best single guess of it, and
+// the RTO of a chain of boots then predicts the sum of their means.
+Scenario realize_prediction(const Scenario& scenario, std::uint64_t seed);
+
 // Lookup helpers (linear; plans are small enough and callers cache what they need).
 const Host* find_host(const Plan& plan, const std::string& name);
 const Vm* find_vm(const Plan& plan, const std::string& name);

@@ -401,5 +401,23 @@ TEST(Engine, RealizeDrawsTheSameValuesForTheSameSeed) {
   EXPECT_EQ(a.plan.recovery.operator_delay, b.plan.recovery.operator_delay);
 }
 
+TEST(Realize, APredictionEnactsTheSameDrawsButExpectsTheMeanBootAndShutdown) {
+  Scenario s = three_tier();
+  s.plan.vms[0].boot_time = DurationSpec{DurationSpec::Kind::lognormal, 45, 10};
+  s.plan.vms[1].shutdown_time = DurationSpec{DurationSpec::Kind::uniform, 10, 30};
+  s.plan.recovery.operator_delay = DurationSpec{DurationSpec::Kind::exponential, 300, 0};
+  s.events = {event_at(Event::Kind::fail_site, "primary", 0)};
+  s.events[0].at = DurationSpec{DurationSpec::Kind::uniform, 100, 200};
+  const Scenario real = realize(s, 7), predicted = realize_prediction(s, 7);
+  EXPECT_EQ(predicted.plan.vms[0].boot_time, DurationSpec::fixed_at(45));
+  EXPECT_NE(real.plan.vms[0].boot_time, predicted.plan.vms[0].boot_time);
+  EXPECT_EQ(predicted.plan.vms[1].shutdown_time, DurationSpec::fixed_at(20));
+  EXPECT_EQ(predicted.plan.vms[2].boot_time, s.plan.vms[2].boot_time);  // fixed stays
+  // what the real run enacts is drawn exactly as for the real run
+  EXPECT_EQ(predicted.events[0].at, real.events[0].at);
+  EXPECT_EQ(predicted.plan.recovery.operator_delay, real.plan.recovery.operator_delay);
+  EXPECT_EQ(predicted.plan.recovery.detection, real.plan.recovery.detection);
+}
+
 }  // namespace
 }  // namespace firedrill::testing
