@@ -176,6 +176,7 @@ const ObjectTable<Network>& network_table() {
           field_of("site", true, &Network::site, as_name()),
           field_of("subnet", false, &Network::subnet, as_subnet()),
           field_of("isolated", false, &Network::isolated, as_bool()),
+          field_of("libvirt_name", false, &Network::libvirt_name, as_name()),
       }};
   return table;
 }

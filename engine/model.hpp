@@ -48,6 +48,11 @@ struct Network {
   std::string site;
   std::string subnet;  // "10.0.0.0/24", may be empty
   bool isolated = false;
+  // Real backend: the network's name in libvirt on its site's hosts, when the plan's name
+  // differs (import makes names unique across sites; libvirt names need only be unique
+  // per host). Empty: the plan name.
+  std::string libvirt_name;
+  const std::string& name_in_libvirt() const { return libvirt_name.empty() ? name : libvirt_name; }
 };
 
 struct Objectives {

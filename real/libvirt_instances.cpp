@@ -74,7 +74,8 @@ bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
   const Network* network = find_network(scenario_.plan, command.network);
   spec.ip = ip_with_prefix(command.ip, network ? network->subnet : "");
   spec.disk_path = virt::volume_path(disk.get());
-  spec.network = command.network.empty() ? facts.network : command.network;
+  spec.network = network ? network->name_in_libvirt()
+                         : (command.network.empty() ? facts.network : command.network);
   spec.tap = tap_name(command.host, command.instance);
   spec.address_by_agent = find_vm(scenario_.plan, command.vm)->guest.re_ip == GuestReIp::agent;
   if (uuid.empty()) journal_.created({"domain", command.host, h->uri, command.instance, "", ""});
@@ -126,9 +127,11 @@ bool LibvirtRun::restore_home(const StartRestore& command, HostState& home, virS
              " is smaller than its reverse-synced copy";
     return false;
   }
-  if (!facts->network.empty() && !command.network.empty() && facts->network != command.network) {
+  const Network* planned = find_network(scenario_.plan, command.network);
+  const std::string expected = planned ? planned->name_in_libvirt() : command.network;
+  if (!facts->network.empty() && !expected.empty() && facts->network != expected) {
     note("failback of " + command.vm + ": its own definition on " + command.host +
-         " uses network " + facts->network + ", the plan says " + command.network +
+         " uses network " + facts->network + ", the plan says " + expected +
          "; the definition is kept");
   }
   std::string error;

@@ -131,7 +131,7 @@ bool LibvirtRun::provision_source(const Vm& vm, HostState& host, std::string& er
   const Network* network = find_network(scenario_.plan, vm.network);
   spec.ip = ip_with_prefix(vm.ip, network ? network->subnet : "");
   spec.disk_path = virt::volume_path(vol.get());
-  spec.network = vm.network;
+  spec.network = network ? network->name_in_libvirt() : vm.network;
   spec.tap = tap_name(host.name, vm.name);
   journal_.created({"domain", host.name, host.uri, vm.name, "", ""});
   virt::Domain domain(virDomainDefineXML(host.conn->get(), guest_domain_xml(spec).c_str()));

@@ -46,8 +46,8 @@ Scenario scale_scenario(const ScaleOptions& options) {
     dr.hosts.push_back(Host{numbered("d", h), "dr", 32, 2048 * kGiB, 1e9, ""});
   }
   p.sites = {primary, dr};
-  p.networks = {Network{"prod", "primary", "10.0.0.0/16", false},
-                Network{"dr-net", "dr", "10.1.0.0/16", false}};
+  p.networks = {Network{"prod", "primary", "10.0.0.0/16", false, ""},
+                Network{"dr-net", "dr", "10.1.0.0/16", false, ""}};
 
   const double class_rates[] = {20e3, 50e3, 100e3, 200e3, 400e3};
   double total_rate = 0.0;

@@ -109,7 +109,7 @@ void collect_networks(Builder& b) {
           if (network.name != read.name) {
             b.choose(path + ".name", network.name,
                      "libvirt network " + quoted(read.name) + " on " + b.hosts[h].name +
-                         ": made a valid, unique plan name");
+                         ": made a valid, unique plan name (libvirt_name keeps libvirt's)");
           }
           if (!read.forward) {
             b.note(path,
@@ -288,6 +288,10 @@ ImportedPlan plan_from_estate(const Estate& estate) {
   for (const PlanNetwork* network : sorted_by_name(b.networks)) {
     nlohmann::json json = {{"name", network->name}, {"site", b.sites[network->site].name}};
     if (!network->subnet.empty()) json["subnet"] = network->subnet;
+    // A real run attaches a restored VM to the network libvirt knows, not the plan's name.
+    if (!network->libvirt_name.empty() && network->libvirt_name != network->name) {
+      json["libvirt_name"] = network->libvirt_name;
+    }
     networks.push_back(std::move(json));
   }
   for (const PlanVm* vm : sorted_by_name(b.vms)) vms.push_back(vm_json(b, *vm));

@@ -27,8 +27,9 @@ Scenario three_tier(double duration_s) {
              Site{"dr", {Host{"dr1", "dr", 16, 128 * GiB, 1e9, ""}}}};
   p.datastores = {Datastore{"san1", {"esx1", "esx2"}, 800e6}};
   p.links = {Link{"wan", {"primary", "dr"}, 125e6, 0.020}};
-  p.networks = {Network{"prod", "primary", "10.0.0.0/24", false},
-                Network{"dr-net", "dr", "10.1.0.0/24", false}, Network{"bubble", "dr", "", true}};
+  p.networks = {Network{"prod", "primary", "10.0.0.0/24", false, ""},
+                Network{"dr-net", "dr", "10.1.0.0/24", false, ""},
+                Network{"bubble", "dr", "", true, ""}};
   auto vm = [&](std::string name, std::string host, double boot_s, std::string ip,
                 std::vector<std::string> deps) {
     Vm v;

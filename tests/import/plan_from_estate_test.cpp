@@ -179,6 +179,26 @@ TEST(PlanFromEstate, NamesAreSanitizedAndUnique) {
   EXPECT_TRUE(has_choice(plan, "vms.web-server-3.name", "web-server-3"));  // "WEB SERVER"
   EXPECT_FALSE(has_choice(plan, "vms.web-server.name", "web-server"));
   EXPECT_TRUE(has_choice(plan, "networks.prod-lan-2.name", "prod-lan-2"));
+  // a real run attaches to the network libvirt knows: each renamed one keeps libvirt's name
+  const auto& renamed = plan.plan["networks"];
+  EXPECT_EQ(renamed[0]["libvirt_name"], "Prod LAN") << renamed.dump();  // host a's, first
+  EXPECT_EQ(renamed[1]["libvirt_name"], "prod lan") << renamed.dump();
+}
+
+TEST(PlanFromEstate, ANetworkKeepingItsLibvirtNameHasNoLibvirtName) {
+  Estate estate;
+  ImportedHost a = host("test:///a.xml", "a");
+  a.networks.push_back({"prod", "10.0.0.0/24", true, true});
+  ImportedHost b = host("test:///b.xml", "b");
+  b.networks.push_back({"prod", "10.1.0.0/24", true, true});  // another subnet: its own
+  estate.hosts = {a, b};
+  const ImportedPlan plan = plan_from_estate(estate);
+  ASSERT_EQ(validation_error(plan), "");
+  ASSERT_EQ(plan.plan["networks"].size(), 2u);
+  EXPECT_EQ(plan.plan["networks"][0]["name"], "prod");
+  EXPECT_FALSE(plan.plan["networks"][0].contains("libvirt_name"));
+  EXPECT_EQ(plan.plan["networks"][1]["name"], "prod-2");
+  EXPECT_EQ(plan.plan["networks"][1]["libvirt_name"], "prod");
 }
 
 TEST(PlanFromEstate, UnknownsGetStatedDefaults) {

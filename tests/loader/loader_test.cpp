@@ -158,6 +158,22 @@ TEST(Loader, ReadsTheFaultsDuringAFailoverFields) {
   EXPECT_EQ(plan.vms[0].boot_failure_probability, 0.0);
 }
 
+TEST(Loader, ANetworkMayNameItsLibvirtNetwork) {
+  Json scenario = valid_scenario();
+  scenario["plan"]["networks"][1]["libvirt_name"] = "dr net";
+  const Loaded loaded = load_ok(scenario);
+  const Plan& plan = loaded.scenario.plan;
+  EXPECT_EQ(plan.networks[1].name_in_libvirt(), "dr net");
+  EXPECT_EQ(plan.networks[0].libvirt_name, "");
+  EXPECT_EQ(plan.networks[0].name_in_libvirt(), plan.networks[0].name) << "the plan name";
+  scenario["plan"]["networks"][1]["libvirt_name"] = "";
+  const Result<Loaded> empty = load_scenario_text(scenario.dump(), "test.json", {});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(all(empty.errors()).find("plan.networks[1].libvirt_name: must not be empty"),
+            std::string::npos)
+      << all(empty.errors());
+}
+
 TEST(Loader, ReadsDistributionsWhereDurationsMayVary) {
   Json scenario = valid_scenario();
   auto& plan = scenario["plan"];

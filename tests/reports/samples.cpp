@@ -27,9 +27,9 @@ Plan three_tier_plan() {
   wan.bandwidth_Bps = 125 * kMB;
   wan.latency_s = 0.02;
   plan.links.push_back(wan);
-  plan.networks = {{"prod", "primary", "10.0.0.0/24", false},
-                   {"dr-net", "dr", "10.1.0.0/24", false},
-                   {"bubble", "dr", "", true}};
+  plan.networks = {{"prod", "primary", "10.0.0.0/24", false, ""},
+                   {"dr-net", "dr", "10.1.0.0/24", false, ""},
+                   {"bubble", "dr", "", true, ""}};
   auto vm = [](const char* name, const char* host, double boot_s, std::vector<std::string> deps,
                int priority, double rto_s, double rpo_s, const char* ip) {
     Vm v;

@@ -20,8 +20,9 @@ Scenario base_scenario(const std::string& name, double duration_s) {
                    Host{"p2", "primary", 16, 128 * kGiB, 1e9, ""}}},
              Site{"dr", {Host{"d1", "dr", 16, 128 * kGiB, 1e9, ""}}}};
   p.links = {Link{"wan", {"primary", "dr"}, kWanBps, kWanLatency}};
-  p.networks = {Network{"prod", "primary", "10.0.0.0/24", false},
-                Network{"dr-net", "dr", "10.1.0.0/24", false}, Network{"bubble", "dr", "", true}};
+  p.networks = {Network{"prod", "primary", "10.0.0.0/24", false, ""},
+                Network{"dr-net", "dr", "10.1.0.0/24", false, ""},
+                Network{"bubble", "dr", "", true, ""}};
   p.replication = {ReplicationJob{"to-dr", {}, "d1", 900.0, Retention{24, 0, 0, 0}}};
   p.recovery.target_site = "dr";
   p.recovery.detection = DurationSpec::fixed_at(60);
