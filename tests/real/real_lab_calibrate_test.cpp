@@ -65,10 +65,10 @@ json run_cli(const std::string& scenario, const std::string& name, const std::st
   return read_json(out / "report.json");
 }
 
-// The prediction's row of `vm` in a report.
-json predicted(const json& report, const std::string& vm) {
-  for (const auto& row : report["prediction"]["vms"]) {
-    if (row["name"] == vm) return row;
+// An item of a plan's or report's list by name.
+json named(const json& list, const std::string& name) {
+  for (const auto& item : list) {
+    if (item["name"] == name) return item;
   }
   return nullptr;
 }
@@ -107,15 +107,13 @@ TEST_F(RealLab, ThreeRunsCalibrateTheFourthsPrediction) {
   std::printf("[ calibrate] %-4s %10s %12s %8s %14s %8s\n", "VM", "measured", "calibrated", "error",
               "uncalibrated", "error");
   for (const std::string& vm : kAll) {
-    const json row = predicted(fourth, vm);
+    const json row = named(fourth["prediction"]["vms"], vm);
     ASSERT_FALSE(row.is_null()) << vm;
     ASSERT_TRUE(row["measured_rto"].is_number() && row["rto"].is_number()) << row.dump();
     const double measured = row["measured_rto"].get<double>();
     const double calibrated = row["rto"].get<double>();
-    double uncalibrated = -1;
-    for (const auto& v : plain["vms"]) {
-      if (v["name"] == vm) uncalibrated = v["rto"].get<double>();
-    }
+    const json plain_row = named(plain["vms"], vm);
+    const double uncalibrated = plain_row.is_null() ? -1 : plain_row["rto"].get<double>();
     const double calibrated_error = std::abs(calibrated - measured) / measured;
     const double uncalibrated_error = std::abs(uncalibrated - measured) / measured;
     std::printf("[ calibrate] %-4s %9.3fs %11.3fs %7.1f%% %13.3fs %7.1f%%\n", vm.c_str(), measured,
@@ -135,14 +133,6 @@ std::string host_uri_in(const std::string& hosts_file, const std::string& host) 
     if (line.rfind(host + "=", 0) == 0) return line.substr(host.size() + 1);
   }
   return "";
-}
-
-// An item of a plan's or report's list by name.
-json named(const json& list, const std::string& name) {
-  for (const auto& item : list) {
-    if (item["name"] == name) return item;
-  }
-  return nullptr;
 }
 
 // The lab's agent plan run with --keep leaves its four sources running on lab1 and lab2
