@@ -2,8 +2,12 @@
 // (scale_plan.hpp) replicates every 15 minutes for 24 h, loses its primary site, and fails
 // over completely, in the SimGrid simulator. Prints wall time, peak memory, transfers
 // simulated and simulated seconds per wall second. Each N runs in a process of its own.
+// With --engine-only the engine runs alone: the analytic backend of the engine tests
+// (tests/engine/analytic_backend.hpp) carries out its commands with textbook timings, no
+// SimGrid, so the figure is the engine's own cost.
 //
 //   bench_scale [--vms 1000,5000,10000] [--hosts M] [--seed S] [--classes] [--wan-limit K]
+//               [--engine-only]
 //               [--json FILE]   (write the generated scenario for `firedrill run`, no run)
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -15,14 +19,18 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bench/scale/scale_plan.hpp"
+#include "engine/drive.hpp"
+#include "engine/engine.hpp"
 #include "engine/outcome_json.hpp"
 #include "engine/validate.hpp"
 #include "sim/driver.hpp"
 #include "sim/simulate.hpp"
+#include "tests/engine/analytic_backend.hpp"
 
 namespace {
 
@@ -32,8 +40,21 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The engine alone, driven by the analytic backend (no SimGrid); throws if drive() fails.
+firedrill::Outcome run_engine_alone(const firedrill::Scenario& scenario,
+                                    firedrill::sim::DriverStats& stats) {
+  using namespace firedrill;
+  FailoverEngine engine(scenario);
+  testing::AnalyticBackend backend(scenario);
+  const DriveResult result = drive(engine, backend, DriveLimits{});
+  if (!result.ok()) throw std::runtime_error("engine alone: " + result.error);
+  Outcome outcome = engine.outcome();
+  stats.transfers_started = outcome.summary.transfers_completed;  // the backend fails none
+  return outcome;
+}
+
 // Runs one size in this (fresh) process and prints one result line.
-int run_one(const firedrill::bench::ScaleOptions& options) {
+int run_one(const firedrill::bench::ScaleOptions& options, bool engine_only) {
   using namespace firedrill;
   const auto start = Clock::now();
   const Scenario scenario = bench::scale_scenario(options);
@@ -46,8 +67,9 @@ int run_one(const firedrill::bench::ScaleOptions& options) {
   const double generate_s = seconds_since(start);
   const auto simulate_start = Clock::now();
   sim::DriverStats stats;
-  const std::vector<std::string> args = sim::simgrid_config(false, false);
-  const Outcome outcome = sim::run_driver(scenario, args, false, &stats);
+  const Outcome outcome =
+      engine_only ? run_engine_alone(scenario, stats)
+                  : sim::run_driver(scenario, sim::simgrid_config(false, false), false, &stats);
   const double simulate_s = seconds_since(simulate_start);
   const auto serialize_start = Clock::now();
   const std::size_t json_bytes = outcome_to_json(outcome).dump().size();
@@ -70,7 +92,7 @@ int run_one(const firedrill::bench::ScaleOptions& options) {
 
 const char* const kUsage =
     "usage: bench_scale [--vms N,...] [--hosts M] [--seed S] [--classes] [--wan-limit K]\n"
-    "                   [--json FILE]\n"
+    "                   [--engine-only] [--json FILE]\n"
     "  --vms N,...     plan sizes to run, each in a process of its own (default "
     "1000,5000,10000)\n"
     "  --hosts M       hosts, half at each site (default N / 20, at least 2)\n"
@@ -78,6 +100,8 @@ const char* const kUsage =
     "  --classes       five template change rates instead of one random rate per VM\n"
     "  --wan-limit K   the WAN's max_concurrent_transfers (default 64: 16 appliances of 4\n"
     "                  tasks); 0 lifts the limit\n"
+    "  --engine-only   the engine alone with the tests' analytic backend (no SimGrid: a\n"
+    "                  transfer takes latency + bytes / bandwidth, links are never shared)\n"
     "  --json FILE     write the scenario of the first N to FILE for `firedrill run`, no run\n";
 
 std::vector<int> parse_list(const std::string& text) {
@@ -94,6 +118,7 @@ int main(int argc, char** argv) {
   int hosts = 0;  // 0: N / 20
   firedrill::bench::ScaleOptions options;
   std::string json_file;
+  bool engine_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -117,6 +142,8 @@ int main(int argc, char** argv) {
         std::cerr << "--wan-limit must be 0 (no limit) or more\n";
         return 2;
       }
+    } else if (arg == "--engine-only") {
+      engine_only = true;
     } else if (arg == "--json") {
       json_file = value();
     } else if (arg == "--help" || arg == "-h") {
@@ -139,8 +166,9 @@ int main(int argc, char** argv) {
       options.wan_limit > 0 ? std::to_string(options.wan_limit) : std::string("no");
   std::printf(
       "# 24 h of %s replication every 15 min (WAN limit: %s), then a primary-site outage; "
-      "seed %llu\n",
+      "%s; seed %llu\n",
       options.rate_classes ? "class-rate" : "random-rate", limit.c_str(),
+      engine_only ? "the engine alone (analytic backend)" : "SimGrid",
       static_cast<unsigned long long>(options.seed));
   std::printf("%6s %5s %9s %8s %8s %9s %8s %9s %9s %9s %11s %9s %6s %6s %8s %8s %7s\n", "vms",
               "hosts", "wall_s", "cpu_s", "gen_s", "sim_s", "json_s", "peak_MiB", "transfers",
@@ -152,7 +180,7 @@ int main(int argc, char** argv) {
     options.vms = n;
     options.hosts = hosts > 0 ? hosts : std::max(2, n / 20);
     const pid_t pid = fork();  // SimGrid runs once per process
-    if (pid == 0) _exit(run_one(options));
+    if (pid == 0) _exit(run_one(options, engine_only));
     int child_status = 0;
     waitpid(pid, &child_status, 0);
     if (!WIFEXITED(child_status) || WEXITSTATUS(child_status) != 0) {

@@ -5,7 +5,8 @@
 #
 #   bench/whatif/run.sh [BUILD_DIR] [THREE_TIER_RUNS] [LARGE_RUNS]
 #
-# Defaults: build/, 1000 runs of three-tier, 200 runs of the 500-VM plan, --jobs = nproc.
+# Defaults: build/, 1000 runs of three-tier, 200 runs of the 500-VM plan (with the WAN
+# limited to 64 transfers at once, then without a limit), --jobs = nproc.
 set -euo pipefail
 cores=$(nproc)
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,6 +42,9 @@ at='scenario.events[0].at={"dist":"uniform","min":"1h","max":"5h"}'
 measure three-tier "$three_tier_runs" "$cores" "$repo/scenarios/site-outage.json" --set "$at"
 measure three-tier "$three_tier_runs" 1 "$repo/scenarios/site-outage.json" --set "$at"
 
-# 500 VMs in 50 application groups, a site outage at a random time.
+# 500 VMs in 50 application groups, a site outage at a random time: with the WAN limited to
+# 64 concurrent transfers (as bench/scale's plan, 16 appliances of 4 tasks), then without.
 large=$(python3 "$repo/bench/whatif/make_large_plan.py" "$work" --vms 500)
+measure large-500-limit-64 "$large_runs" "$cores" "$large" \
+  --set links.wan.max_concurrent_transfers=64
 measure large-500 "$large_runs" "$cores" "$large"

@@ -64,18 +64,6 @@ Scenario three_tier(double duration_s) {
 
 namespace {
 
-double transfer_time(const Scenario& s, const StartTransfer& t, double extra_s) {
-  const Host* source = find_host(s.plan, t.source_host);
-  const Host* target = find_host(s.plan, t.target_host);
-  if (source->site == target->site) return extra_s;
-  for (const Link& link : s.plan.links) {
-    const bool joins = (link.between[0] == source->site && link.between[1] == target->site) ||
-                       (link.between[1] == source->site && link.between[0] == target->site);
-    if (joins) return link.latency_s + t.bytes / link.bandwidth_Bps + extra_s;
-  }
-  throw std::runtime_error("no route");
-}
-
 // Writes every command into the test's Log with the time it was given.
 class LogObserver : public DriveObserver {
  public:
@@ -89,98 +77,6 @@ class LogObserver : public DriveObserver {
 };
 
 }  // namespace
-
-namespace {
-
-std::vector<int> transfer_limits(const Plan& plan) {
-  std::vector<int> limits;
-  for (const Link& link : plan.links) limits.push_back(link.max_concurrent_transfers);
-  return limits;
-}
-
-// The plan links a transfer crosses (the one joining two sites; none inside a site).
-std::vector<std::size_t> route_of(const Scenario& s, const StartTransfer& t) {
-  const Host* source = find_host(s.plan, t.source_host);
-  const Host* target = find_host(s.plan, t.target_host);
-  for (std::size_t l = 0; source->site != target->site && l < s.plan.links.size(); ++l) {
-    const Link& link = s.plan.links[l];
-    if ((link.between[0] == source->site && link.between[1] == target->site) ||
-        (link.between[1] == source->site && link.between[0] == target->site)) {
-      return {l};
-    }
-  }
-  return {};
-}
-
-}  // namespace
-
-AnalyticBackend::AnalyticBackend(const Scenario& scenario, double extra_transfer_s)
-    : scenario_(scenario),
-      slots_(transfer_limits(scenario.plan)),
-      extra_transfer_s_(extra_transfer_s) {}
-
-void AnalyticBackend::start_transfer(const StartTransfer& transfer) {
-  if (!slots_.request(transfer.id, route_of(scenario_, transfer))) {
-    waiting_.emplace(transfer.id, transfer);
-    return;
-  }
-  end(transfer.id, transfer_time(scenario_, transfer, extra_transfer_s_),
-      TransferEnded{transfer.id, true, ""});
-}
-
-void AnalyticBackend::start_admitted(const std::vector<ActivityId>& admitted) {
-  for (const ActivityId id : admitted) {
-    const StartTransfer transfer = waiting_.at(id);
-    waiting_.erase(id);
-    end(id, transfer_time(scenario_, transfer, extra_transfer_s_), TransferEnded{id, true, ""});
-  }
-}
-
-void AnalyticBackend::execute(const std::vector<Command>& commands, double now_s) {
-  now_s_ = now_s;
-  for (const Command& command : commands) {
-    if (const auto* t = std::get_if<StartTransfer>(&command)) {
-      start_transfer(*t);
-    } else if (const auto* c = std::get_if<CancelTransfer>(&command)) {
-      auto it = by_id_.find(c->id);
-      if (it != by_id_.end()) {
-        pending_.erase(it->second);
-        by_id_.erase(it);
-      }
-      waiting_.erase(c->id);
-      start_admitted(slots_.release(c->id));
-    } else if (const auto* r = std::get_if<StartRestore>(&command)) {
-      end(r->id, 0.0, RestoreEnded{r->id, true, ""});
-    } else if (const auto* b = std::get_if<StartBoot>(&command)) {
-      end(b->id, b->boot_time_s, BootEnded{b->id, true, "", {}, true, {}});
-    } else if (const auto* d = std::get_if<StartShutdown>(&command)) {
-      end(d->id, d->shutdown_time_s, ShutdownEnded{d->id, true, ""});
-    }
-  }
-}
-
-WaitResult AnalyticBackend::wait(std::optional<double> deadline_s) {
-  WaitResult result;
-  if (pending_.empty() || (deadline_s && pending_.begin()->first > *deadline_s)) {
-    result.now_s = deadline_s.value_or(now_s_);
-    return result;
-  }
-  const double first_s = pending_.begin()->first;
-  now_s_ = first_s;  // transfers let in by one that ends start now
-  while (!pending_.empty() && pending_.begin()->first == first_s) {
-    const ActivityId id = activity_of(pending_.begin()->second);
-    by_id_.erase(id);
-    result.ended.push_back(Completion{pending_.begin()->second, first_s});
-    pending_.erase(pending_.begin());
-    start_admitted(slots_.release(id));  // nothing for activities other than transfers
-  }
-  result.now_s = first_s;
-  return result;
-}
-
-void AnalyticBackend::end(ActivityId id, double after_s, DriverEvent event) {
-  by_id_[id] = pending_.insert({now_s_ + after_s, std::move(event)});
-}
 
 Outcome run_analytic(const Scenario& scenario, Log* log, double extra_transfer_s) {
   FailoverEngine engine(scenario);
