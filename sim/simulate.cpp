@@ -7,9 +7,8 @@
 #include <optional>
 
 #include <xbt/log.h>
-#include <nlohmann/json.hpp>
 
-#include "engine/outcome_json.hpp"
+#include "engine/outcome_wire.hpp"
 #include "sim/driver.hpp"
 #include "sim/fork_pool.hpp"
 
@@ -38,7 +37,7 @@ Result<Outcome> read_outcome(const Scenario& realized, const TaskResult& result)
       return child_error(realized, result.error + " of wall-clock time");
   }
   try {
-    return outcome_from_json(nlohmann::json::parse(result.output));
+    return outcome_from_wire(result.output);
   } catch (const std::exception& error) {
     return child_error(realized, std::string("sent an unreadable outcome: ") + error.what());
   }
@@ -67,8 +66,7 @@ Result<Outcome> simulate(const Scenario& realized, const SimOptions& options) {
   pool.capture_stderr = false;  // a verbose run's log, or a crash's message, goes to stderr
   std::optional<Result<Outcome>> answer;
   const PoolStats stats = run_forked(
-      {0},
-      [&](std::size_t) { return outcome_to_json(simulate_in_process(realized, options)).dump(); },
+      {0}, [&](std::size_t) { return outcome_to_wire(simulate_in_process(realized, options)); },
       [&](TaskResult&& result) { answer = read_outcome(realized, result); }, pool);
   if (answer) return std::move(*answer);
   return child_error(realized, stats.stopped ? "was interrupted" : "gave no result");

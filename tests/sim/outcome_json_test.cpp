@@ -1,10 +1,12 @@
-// outcome_json: every field of an Outcome survives to_json / from_json exactly.
+// outcome_json and outcome_wire: every field of an Outcome survives to_json / from_json, and
+// the wire form a simulation sends its parent, exactly.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "engine/outcome_json.hpp"
+#include "engine/outcome_wire.hpp"
 
 namespace firedrill {
 namespace {
@@ -124,6 +126,57 @@ TEST(OutcomeJson, MalformedInputThrows) {
   j = outcome_to_json(sample());
   j.erase("summary");
   EXPECT_THROW(outcome_from_json(j), nlohmann::json::exception);
+}
+
+TEST(OutcomeWire, RoundTripIsLossless) {
+  Outcome o = sample();
+  o.transfers[0].end_s = -0.0;
+  o.transfers.push_back(TransferRecord{"back", "web", "reverse_sync", "dr1", "esx2",
+                                       std::numeric_limits<double>::infinity(), 0.1 + 0.2, 1e-300,
+                                       std::numeric_limits<double>::quiet_NaN(), "lost"});
+  const std::string wire = outcome_to_wire(o);
+  const Outcome back = outcome_from_wire(wire);
+  ASSERT_EQ(back.transfers.size(), 3u);
+  // Everything but the non-finite bytes compares through the JSON form.
+  Outcome finite = o;
+  Outcome finite_back = back;
+  finite.transfers.pop_back();
+  finite_back.transfers.pop_back();
+  EXPECT_EQ(outcome_to_json(finite_back).dump(), outcome_to_json(finite).dump());
+  const TransferRecord& last = back.transfers[2];
+  EXPECT_EQ(last.job, "back");
+  EXPECT_EQ(last.kind, "reverse_sync");
+  EXPECT_EQ(last.source_host, "dr1");
+  EXPECT_EQ(last.result, "lost");
+  EXPECT_TRUE(std::isinf(last.as_of_s));
+  EXPECT_EQ(last.start_s, 0.1 + 0.2);  // bit for bit
+  EXPECT_EQ(last.end_s, std::optional<double>(1e-300));
+  EXPECT_TRUE(std::isnan(last.bytes));
+  EXPECT_TRUE(std::signbit(*back.transfers[0].end_s));
+  EXPECT_FALSE(back.transfers[1].end_s);
+  EXPECT_EQ(back.transfers[1].bytes, 1.0 / 7.0);
+  // The names are written once: two records of one job, VM and hosts share them.
+  EXPECT_EQ(wire.find("to-dr"), wire.rfind("to-dr"));
+}
+
+TEST(OutcomeWire, AnOutcomeWithoutTransfersRoundTrips) {
+  Outcome o = sample();
+  o.transfers.clear();
+  EXPECT_EQ(outcome_to_json(outcome_from_wire(outcome_to_wire(o))).dump(),
+            outcome_to_json(o).dump());
+}
+
+TEST(OutcomeWire, MalformedInputThrows) {
+  const std::string wire = outcome_to_wire(sample());
+  const std::size_t head = wire.find('\n') + 1;
+  EXPECT_THROW(outcome_from_wire(wire.substr(0, head - 1)), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire.substr(0, wire.size() - 1)), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 3\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 3 4 5\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 99 1 2 3 4\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 two 3 4\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire("{\"vms\": []}\n"), nlohmann::json::exception);
+  EXPECT_NO_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 - 4\n"));
 }
 
 }  // namespace
