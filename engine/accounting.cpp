@@ -139,6 +139,20 @@ std::vector<CriticalStep> EngineState::critical_path(const Operation& op, int m)
 }
 
 Outcome EngineState::outcome() const {
+  Outcome outcome = results_but_transfers();
+  outcome.transfers = transfers_;
+  return outcome;
+}
+
+Outcome EngineState::take_outcome() {
+  Outcome outcome = results_but_transfers();
+  outcome.transfers = std::move(transfers_);
+  transfers_.clear();
+  return outcome;
+}
+
+// Everything of the outcome but the transfer records themselves (their counts included).
+Outcome EngineState::results_but_transfers() const {
   Outcome outcome;
   outcome.incident_time_s = first_incident_s_;
   outcome.end_s = finished_ ? end_s_ : now_s_;
@@ -147,7 +161,6 @@ Outcome EngineState::outcome() const {
   std::stable_sort(
       outcome.timeline.begin(), outcome.timeline.end(),
       [](const TimelineStep& a, const TimelineStep& b) { return a.start_s < b.start_s; });
-  outcome.transfers = transfers_;
   if (had_test_) outcome.production_untouched = !production_touched_by_test_;
   Summary& summary = outcome.summary;
   for (const VmState& vm : vms_) {

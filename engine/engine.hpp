@@ -48,6 +48,10 @@ class FailoverEngine {
   bool finished() const;
   // Results so far (complete once finished()).
   Outcome outcome() const;
+  // The same, with the transfer records moved out rather than copied (a large run has a
+  // million): for the end of a run. The engine keeps no transfer records afterwards, so a
+  // later outcome() or take_outcome() has none.
+  Outcome take_outcome();
   // Throws std::logic_error when the engine's bookkeeping is inconsistent: the boot count
   // against the members booting, each operation's pending members, the memory reserved on
   // each host against its instances, more than one non-test copy of a VM booting, a member

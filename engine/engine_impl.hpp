@@ -28,6 +28,8 @@ class EngineState {
   std::optional<double> poll_timeout() const;
   bool finished() const { return finished_; }
   Outcome outcome() const;  // accounting.cpp
+  Outcome take_outcome();   // accounting.cpp: moves the transfer records out
+  Outcome results_but_transfers() const;
   // invariants.cpp: "" when the bookkeeping is consistent, else what is wrong.
   std::string invariant_violation() const;
   std::string member_violation() const;
@@ -37,6 +39,7 @@ class EngineState {
   friend class FailoverEngine;
   // engine.cpp
   void index_plan();
+  void reserve_transfer_records();
   void schedule(double at_s, Timer::Kind kind, int index);
   void fire(const Timer& timer);
   void end_run();

@@ -66,7 +66,7 @@ std::vector<BatchResult> run_batch(const std::vector<Scenario>& realized,
   for (std::size_t i = 0; i < realized.size(); ++i) {
     const std::string& error = thrown[i].empty() ? drivers[i]->error() : thrown[i];
     if (error.empty()) {
-      results[i].outcome = drivers[i]->outcome();
+      results[i].outcome = drivers[i]->take_outcome();
     } else {
       results[i].error = "scenario '" + realized[i].name + "' (seed " +
                          std::to_string(realized[i].seed) + "): " + error;

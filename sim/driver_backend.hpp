@@ -48,7 +48,8 @@ class Driver : public Backend, public DriveObserver {
          DriveObserver* observer);
 
   void run();
-  Outcome outcome() const { return engine_.outcome(); }
+  // The run's results, its transfer records moved out of the engine: call once, at the end.
+  Outcome take_outcome() { return engine_.take_outcome(); }
   const std::string& error() const { return error_; }
 
   void execute(const std::vector<Command>& commands, double now_s) override;

@@ -40,6 +40,14 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// User + system CPU time of this process so far (what a loaded machine does not inflate).
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
 // The engine alone, driven by the analytic backend (no SimGrid); throws if drive() fails.
 firedrill::Outcome run_engine_alone(const firedrill::Scenario& scenario,
                                     firedrill::sim::DriverStats& stats) {
@@ -48,7 +56,7 @@ firedrill::Outcome run_engine_alone(const firedrill::Scenario& scenario,
   testing::AnalyticBackend backend(scenario);
   const DriveResult result = drive(engine, backend, DriveLimits{});
   if (!result.ok()) throw std::runtime_error("engine alone: " + result.error);
-  Outcome outcome = engine.outcome();
+  Outcome outcome = engine.take_outcome();
   stats.transfers_started = outcome.summary.transfers_completed;  // the backend fails none
   return outcome;
 }
@@ -66,11 +74,13 @@ int run_one(const firedrill::bench::ScaleOptions& options, bool engine_only) {
   }
   const double generate_s = seconds_since(start);
   const auto simulate_start = Clock::now();
+  const double simulate_cpu_start_s = cpu_seconds();
   sim::DriverStats stats;
   const Outcome outcome =
       engine_only ? run_engine_alone(scenario, stats)
                   : sim::run_driver(scenario, sim::simgrid_config(false, false), false, &stats);
   const double simulate_s = seconds_since(simulate_start);
+  const double simulate_cpu_s = cpu_seconds() - simulate_cpu_start_s;
   Outcome sent = outcome;  // the wire form moves its transfer records out
   const auto serialize_start = Clock::now();
   const std::size_t json_bytes = outcome_to_wire(std::move(sent)).size();
@@ -78,14 +88,15 @@ int run_one(const firedrill::bench::ScaleOptions& options, bool engine_only) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double peak_MiB = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                       1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+  const double cpu_s = cpu_seconds();
   std::printf(
-      "%6d %5d %9.2f %8.2f %8.2f %9.2f %8.2f %9.0f %9ld %9d %11.0f %9d %6d %6d %8.0f %8.0f %7.1f\n",
-      options.vms, options.hosts, seconds_since(start), cpu_s, generate_s, simulate_s, serialize_s,
-      peak_MiB, stats.transfers_started, outcome.summary.transfers_completed,
-      scenario.duration_s / simulate_s, outcome.summary.recovered, outcome.summary.failed,
-      outcome.summary.lost, outcome.summary.rto_s.value_or(-1), outcome.summary.rpo_s.value_or(-1),
+      "%6d %5d %9.2f %8.2f %8.2f %9.2f %9.2f %8.2f %9.0f %9ld %9d %11.0f %9d %6d %6d %8.0f %8.0f "
+      "%7.1f\n",
+      options.vms, options.hosts, seconds_since(start), cpu_s, generate_s, simulate_s,
+      simulate_cpu_s, serialize_s, peak_MiB, stats.transfers_started,
+      outcome.summary.transfers_completed, scenario.duration_s / simulate_s,
+      outcome.summary.recovered, outcome.summary.failed, outcome.summary.lost,
+      outcome.summary.rto_s.value_or(-1), outcome.summary.rpo_s.value_or(-1),
       static_cast<double>(json_bytes) / (1024.0 * 1024.0));
   std::fflush(stdout);
   return 0;
@@ -171,10 +182,10 @@ int main(int argc, char** argv) {
       options.rate_classes ? "class-rate" : "random-rate", limit.c_str(),
       engine_only ? "the engine alone (analytic backend)" : "SimGrid",
       static_cast<unsigned long long>(options.seed));
-  std::printf("%6s %5s %9s %8s %8s %9s %8s %9s %9s %9s %11s %9s %6s %6s %8s %8s %7s\n", "vms",
-              "hosts", "wall_s", "cpu_s", "gen_s", "sim_s", "wire_s", "peak_MiB", "transfers",
-              "completed", "simsec/s", "recovered", "failed", "lost", "max_rto", "max_rpo",
-              "wire_MiB");
+  std::printf("%6s %5s %9s %8s %8s %9s %9s %8s %9s %9s %9s %11s %9s %6s %6s %8s %8s %7s\n", "vms",
+              "hosts", "wall_s", "cpu_s", "gen_s", "sim_s", "sim_cpu_s", "wire_s", "peak_MiB",
+              "transfers", "completed", "simsec/s", "recovered", "failed", "lost", "max_rto",
+              "max_rpo", "wire_MiB");
   std::fflush(stdout);
   int status = 0;
   for (int n : sizes) {
