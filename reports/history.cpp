@@ -48,8 +48,10 @@ CREATE INDEX IF NOT EXISTS runs_by_plan ON runs (plan, id);
 )sql";
 
 constexpr const char* kColumns =
-    "id, recorded_utc, started_utc, ended_utc, scenario, plan, kind, backend, seed, "
-    "input_sha256, objectives_met, exit_status, recovered, failed, lost, unaffected, rto, rpo, "
+    "id, recorded_utc, started_utc, ended_utc, scenario, plan, kind, backend, "
+    "seed, "
+    "input_sha256, objectives_met, exit_status, recovered, failed, lost, "
+    "unaffected, rto, rpo, "
     "report_json, previous_sha256, row_sha256";
 
 // Owns one connection; closes it on every path.
@@ -157,7 +159,8 @@ Result<bool> open_existing(const std::string& path, Database& database) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
     return Diagnostic{Diagnostic::Severity::error, path, "",
-                      "no run history here yet (firedrill run records one; or pass --history)"};
+                      "no run history here yet (firedrill run records one; or "
+                      "pass --history)"};
   }
   const int code = sqlite3_open_v2(path.c_str(), database.out(), SQLITE_OPEN_READONLY, nullptr);
   if (code != SQLITE_OK) return failure(path, "cannot open the run history", database.get(), code);
@@ -218,8 +221,12 @@ std::string row_digest(const HistoryRun& run) {
   return sha256_hex(encoded);
 }
 
-Result<HistoryRun> append_run(const std::string& db_path, const Scenario& scenario,
-                              const Outcome& outcome, const RunContext& context) {
+namespace {
+
+// The row for this run, but for what the database gives it: id, previous_sha256, recorded_utc and
+// row_sha256.
+HistoryRun history_row(const Scenario& scenario, const Outcome& outcome,
+                       const RunContext& context) {
   HistoryRun run;
   run.started_utc = context.started_utc;
   run.ended_utc = context.ended_utc;
@@ -238,7 +245,11 @@ Result<HistoryRun> append_run(const std::string& db_path, const Scenario& scenar
   run.rto_s = outcome.summary.rto_s;
   run.rpo_s = outcome.summary.rpo_s;
   run.report_json = render_report_json(scenario, outcome, context);
+  return run;
+}
 
+// Creates the history's folder and opens the database for writing, creating it if need be.
+Result<bool> open_for_append(const std::string& db_path, Database& database) {
   const std::filesystem::path parent = std::filesystem::path(db_path).parent_path();
   std::error_code error;
   if (!parent.empty()) std::filesystem::create_directories(parent, error);
@@ -246,66 +257,97 @@ Result<HistoryRun> append_run(const std::string& db_path, const Scenario& scenar
     return Diagnostic{Diagnostic::Severity::error, db_path, "",
                       "cannot create the history's directory: " + error.message()};
   }
-  Database database;
-  int code = sqlite3_open_v2(db_path.c_str(), database.out(),
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int code = sqlite3_open_v2(db_path.c_str(), database.out(),
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (code != SQLITE_OK) {
     return failure(db_path, "cannot open or create the run history", database.get(), code);
   }
-  sqlite3* db = database.get();
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  auto fail = [&](const std::string& what, int result) {
-    Diagnostic diagnostic = failure(db_path, what, db, result);
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);  // no-op outside a transaction
-    return diagnostic;
-  };
-  code = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-  if (code != SQLITE_OK) return fail("cannot append the run", code);
-  code = sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr);
-  if (code != SQLITE_OK) return fail("cannot append the run", code);
-  {
-    Statement marker;
-    code = sqlite3_prepare_v2(db, "SELECT value FROM firedrill_meta WHERE key = 'format'", -1,
-                              marker.out(), nullptr);
-    if (code != SQLITE_OK) return fail("cannot append the run", code);
-    if (sqlite3_step(marker.get()) != SQLITE_ROW || text_column(marker.get(), 0) != kFormat) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return Diagnostic{Diagnostic::Severity::error, db_path, "",
-                        "not a firedrill run history (format marker differs); refusing to "
-                        "append"};
-    }
+  sqlite3_extended_result_codes(database.get(), 1);
+  sqlite3_busy_timeout(database.get(), kBusyTimeoutMs);
+  return true;
+}
+
+// A database that holds anything but a firedrill history is left alone.
+Result<bool> check_format_marker(const std::string& db_path, sqlite3* db) {
+  Statement marker;
+  const int code = sqlite3_prepare_v2(db, "SELECT value FROM firedrill_meta WHERE key = 'format'",
+                                      -1, marker.out(), nullptr);
+  if (code != SQLITE_OK) return failure(db_path, "cannot append the run", db, code);
+  if (sqlite3_step(marker.get()) != SQLITE_ROW || text_column(marker.get(), 0) != kFormat) {
+    return Diagnostic{Diagnostic::Severity::error, db_path, "",
+                      "not a firedrill run history (format marker differs); refusing to "
+                      "append"};
   }
-  {
-    Statement last;
-    code = sqlite3_prepare_v2(db, "SELECT id, row_sha256 FROM runs ORDER BY id DESC LIMIT 1", -1,
-                              last.out(), nullptr);
-    if (code != SQLITE_OK) return fail("cannot append the run", code);
-    code = sqlite3_step(last.get());
-    if (code == SQLITE_ROW) {
-      run.id = sqlite3_column_int64(last.get(), 0) + 1;
-      run.previous_sha256 = text_column(last.get(), 1);
-    } else if (code == SQLITE_DONE) {
-      run.id = 1;
-      run.previous_sha256 = kGenesis;
-    } else {
-      return fail("cannot append the run", code);
-    }
+  return true;
+}
+
+// The hash chain: the new row follows the last one (the first follows the genesis). SQLite's result
+// code, SQLITE_OK when `run` has its id and previous_sha256.
+int chain_to_last_row(sqlite3* db, HistoryRun& run) {
+  Statement last;
+  int code = sqlite3_prepare_v2(db, "SELECT id, row_sha256 FROM runs ORDER BY id DESC LIMIT 1", -1,
+                                last.out(), nullptr);
+  if (code != SQLITE_OK) return code;
+  code = sqlite3_step(last.get());
+  if (code == SQLITE_ROW) {
+    run.id = sqlite3_column_int64(last.get(), 0) + 1;
+    run.previous_sha256 = text_column(last.get(), 1);
+  } else if (code == SQLITE_DONE) {
+    run.id = 1;
+    run.previous_sha256 = kGenesis;
+  } else {
+    return code;
   }
+  return SQLITE_OK;
+}
+
+// SQLite's result code, SQLITE_DONE when the row is in.
+int insert_row(sqlite3* db, const HistoryRun& run) {
+  Statement insert;
+  const std::string sql = std::string("INSERT INTO runs (") + kColumns +
+                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  const int code = sqlite3_prepare_v2(db, sql.c_str(), -1, insert.out(), nullptr);
+  if (code != SQLITE_OK) return code;
+  if (!bind_row(insert.get(), run)) return SQLITE_ERROR;
+  return sqlite3_step(insert.get());
+}
+
+// Everything between BEGIN and COMMIT: the schema, the marker, the chain and the row. On an error
+// the caller rolls back (after this has read SQLite's message).
+Result<bool> append_in_transaction(const std::string& db_path, sqlite3* db, HistoryRun& run) {
+  int code = sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) return failure(db_path, "cannot append the run", db, code);
+  if (Result<bool> marked = check_format_marker(db_path, db); !marked.ok()) return marked;
+  code = chain_to_last_row(db, run);
+  if (code != SQLITE_OK) return failure(db_path, "cannot append the run", db, code);
   run.recorded_utc = utc_now();
   run.row_sha256 = row_digest(run);
-  {
-    Statement insert;
-    const std::string sql = std::string("INSERT INTO runs (") + kColumns +
-                            ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    code = sqlite3_prepare_v2(db, sql.c_str(), -1, insert.out(), nullptr);
-    if (code != SQLITE_OK) return fail("cannot append the run", code);
-    if (!bind_row(insert.get(), run)) return fail("cannot append the run", SQLITE_ERROR);
-    code = sqlite3_step(insert.get());
-    if (code != SQLITE_DONE) return fail("cannot append the run", code);
+  code = insert_row(db, run);
+  if (code != SQLITE_DONE) return failure(db_path, "cannot append the run", db, code);
+  return true;
+}
+
+}  // namespace
+
+Result<HistoryRun> append_run(const std::string& db_path, const Scenario& scenario,
+                              const Outcome& outcome, const RunContext& context) {
+  HistoryRun run = history_row(scenario, outcome, context);
+  Database database;
+  if (Result<bool> opened = open_for_append(db_path, database); !opened.ok()) {
+    return opened.errors();
+  }
+  sqlite3* db = database.get();
+  auto rolled_back = [db](std::vector<Diagnostic> errors) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);  // no-op outside a transaction
+    return errors;
+  };
+  int code = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) return rolled_back({failure(db_path, "cannot append the run", db, code)});
+  if (Result<bool> appended = append_in_transaction(db_path, db, run); !appended.ok()) {
+    return rolled_back(appended.errors());
   }
   code = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-  if (code != SQLITE_OK) return fail("cannot append the run", code);
+  if (code != SQLITE_OK) return rolled_back({failure(db_path, "cannot append the run", db, code)});
   return run;
 }
 
@@ -344,7 +386,8 @@ Result<ChainCheck> verify_history(const std::string& db_path) {
                 " (a row was removed or renumbered)";
     } else if (run.previous_sha256 != previous) {
       problem =
-          "its previous_sha256 does not match the row before it (a row before it was "
+          "its previous_sha256 does not match the row before it (a row "
+          "before it was "
           "removed, inserted or altered)";
     } else if (row_digest(run) != run.row_sha256) {
       problem = "its content does not match its row_sha256 (the row was modified)";
