@@ -1,13 +1,19 @@
 // The stylesheets: report.html's and the trend report's page (system fonts only, readable
 // in print: A4 landscape, colours kept, no drawing split across pages), and the one of
 // reports/chart, shared by the trend report and whatif.html.
+#include <string>
+
 #include "reports/chart.hpp"
 #include "reports/html_parts.hpp"
 
 namespace firedrill::reports {
 
-const char* report_css() {
-  return R"css(
+namespace {
+
+// The report's style sheet in parts, each starting on a new line; report_css() joins them.
+
+// The page: colours, body text, headings.
+constexpr const char* kPageCss = R"css(
 :root { --pass: #1a7f37; --fail: #c62828; --muted: #5f6368; --line: #d0d7de; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 14px;
@@ -15,14 +21,20 @@ body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-si
        -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-.sub { color: var(--muted); margin: 0 0 12px; }
+.sub { color: var(--muted); margin: 0 0 12px; })css";
+
+// The verdict box at the top.
+constexpr const char* kVerdictCss = R"css(
 .verdict { font-size: 17px; padding: 12px 16px; border-radius: 6px; border: 2px solid; margin: 12px 0; }
 .verdict.pass { border-color: var(--pass); background: #e9f6ec; }
 .verdict.fail { border-color: var(--fail); background: #fdecea; }
 .verdict strong { font-size: 19px; }
 .verdict.pass strong { color: var(--pass); }
 .verdict.fail strong { color: var(--fail); }
-p.verdict.pass, p.verdict.fail { color: #1f2328; font-weight: normal; }
+p.verdict.pass, p.verdict.fail { color: #1f2328; font-weight: normal; })css";
+
+// Tables and the words in them (pass, fail, n/a, code, notes).
+constexpr const char* kTableCss = R"css(
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
@@ -31,7 +43,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .fail { color: var(--fail); font-weight: bold; }
 .na { color: var(--muted); }
 .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 12px; word-break: break-all; }
-.note { color: var(--muted); font-size: 12px; }
+.note { color: var(--muted); font-size: 12px; })css";
+
+// Figures, legends and the evidence list.
+constexpr const char* kFigureCss = R"css(
 figure { margin: 8px 0; break-inside: avoid; page-break-inside: avoid; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }
@@ -39,7 +54,10 @@ ul.legend { list-style: none; padding: 0; margin: 6px 0; display: flex; flex-wra
 .swatch { display: inline-block; width: 14px; height: 10px; margin-right: 4px; border: 1px solid #888; vertical-align: middle; }
 dl.evidence { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
 dl.evidence dt { font-weight: bold; }
-dl.evidence dd { margin: 0; }
+dl.evidence dd { margin: 0; })css";
+
+// The timeline's rows, steps, transfers, restore points and RTO/RPO spans.
+constexpr const char* kTimelineCss = R"css(
 svg text { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; }
 svg .axis { font-size: 10px; fill: var(--muted); }
 svg .axis-line { stroke: #888; stroke-width: 1; }
@@ -78,7 +96,10 @@ svg .span-label { font-size: 10px; fill: #1f2328; }
 svg .objective { stroke: var(--fail); stroke-width: 1.2; stroke-dasharray: 1 2; }
 svg .objective-label { font-size: 9px; fill: var(--fail); }
 svg .incident-line { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 6 3; }
-svg .incident-label { font-size: 11px; fill: var(--fail); font-weight: bold; }
+svg .incident-label { font-size: 11px; fill: var(--fail); font-weight: bold; })css";
+
+// The topology and start-order drawings (html_plan.cpp).
+constexpr const char* kPlanCss = R"css(
 svg .site { fill: #fafbfc; stroke: #8c959f; stroke-width: 1.2; }
 svg .site-label { font-size: 13px; font-weight: bold; }
 svg .host { fill: #fff; stroke: #8c959f; }
@@ -94,20 +115,32 @@ svg .arrowhead { fill: #444; }
 svg .dependency { fill: none; stroke: #444; stroke-width: 1.3; }
 svg .order-node { fill: #ddf4ff; stroke: #54aeff; }
 svg .node-label { font-size: 12px; font-weight: bold; }
-svg .node-sub { font-size: 10px; fill: var(--muted); }
+svg .node-sub { font-size: 10px; fill: var(--muted); })css";
+
+// The trend report's charts (history_views.cpp).
+constexpr const char* kTrendCss = R"css(
 svg .trend-objective { stroke: var(--fail); stroke-width: 1.2; stroke-dasharray: 6 3; }
 svg .trend-line { fill: none; stroke: #0969da; stroke-width: 1.5; }
 svg .trend-pass { fill: var(--pass); }
 svg .trend-fail { fill: none; stroke: var(--fail); stroke-width: 2.5; }
-svg .trend-test { stroke: #8250df; stroke-width: 1; stroke-dasharray: 2 3; }
+svg .trend-test { stroke: #8250df; stroke-width: 1; stroke-dasharray: 2 3; })css";
+
+// Print: A4 landscape, a heading kept with what follows, table rows whole, headers repeated.
+constexpr const char* kPrintCss = R"css(
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11px; }
   h2 { break-after: avoid; page-break-after: avoid; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
-}
-)css";
+})css";
+
+}  // namespace
+
+const char* report_css() {
+  static const std::string sheet = std::string(kPageCss) + kVerdictCss + kTableCss + kFigureCss +
+                                   kTimelineCss + kPlanCss + kTrendCss + kPrintCss + "\n";
+  return sheet.c_str();
 }
 
 // Series colours come first so that what a shape is (a line has no fill, a band no stroke)
