@@ -48,6 +48,12 @@ class EngineState {
 
   // failures.cpp
   void on_scenario_event(int event_index);
+  void inject_host_failure(const Event& event, const std::string& cause);  // a crash or a hang
+  void inject_site_failure(const Event& event, const std::string& cause);
+  void mark_site_down(int site, const std::string& site_name);  // its links, datastores, hosts
+  void inject_vm_failure(const Event& event, const std::string& cause);
+  void begin_corruption(const Event& event);
+  void start_operator_action(Event::Kind action);  // test, planned failover or failback
   void on_repair(int event_index);
   void fail_host(int host, const std::string& cause);
   void fail_link(int link);
@@ -143,6 +149,11 @@ class EngineState {
   void schedule_boots();
   enum class BootAttempt { booted, failed, blocked, capped };
   BootAttempt try_boot(int operation, int member);
+  // Failed or blocked by a dependency (the blocker recorded); nullopt when they allow a boot.
+  std::optional<BootAttempt> dependency_hold(int operation, int member);
+  bool waits_for_priority_group(int operation, int member);     // records the blocker when so
+  void assert_no_split_brain(int operation, int member) const;  // aborts on a second copy
+  void start_boot(int operation, int member);
 
   // placement.cpp
   // The host with the most free memory among `candidates` that is up and has room for

@@ -12,84 +12,112 @@ void EngineState::on_scenario_event(int event_index) {
       std::string(to_string(event.kind)) + (event.target.empty() ? "" : " " + event.target);
   if (!first_incident_s_) first_incident_s_ = now_s_;
   switch (event.kind) {
-    case Event::Kind::fail_host: {
-      out_.push_back(InjectFailure{FailureTarget::host, event.target, event.hang});
-      if (event.hang) {
-        // Nothing is known to have failed yet: the host is lost when the backend says so
-        // (HostLost, after recovery.host_timeout), and its VMs' incidents start then.
-        step("", "failure", index_.host(event.target), now_s_, now_s_,
-             "hang host " + event.target + ": its daemon stops answering");
-        hung_since_s_[index_.host(event.target)] = now_s_;
-        break;
-      }
-      step("", "failure", index_.host(event.target), now_s_, now_s_, cause);
-      fail_host(index_.host(event.target), cause);
+    case Event::Kind::fail_host:
+      inject_host_failure(event, cause);
       break;
-    }
-    case Event::Kind::fail_site: {
-      out_.push_back(InjectFailure{FailureTarget::site, event.target});
-      step("", "failure", -1, now_s_, now_s_, cause);
-      const int site = index_.site(event.target);
-      // Everything of the site goes down at once, before any VM is routed to recovery, so
-      // that no decision counts on a host or datastore that is failing at the same instant.
-      for (std::size_t l = 0; l < plan_.links.size(); ++l) {
-        const Link& link = plan_.links[l];
-        if (link.between[0] == event.target || link.between[1] == event.target) {
-          fail_link(static_cast<int>(l));
-        }
-      }
-      for (std::size_t d = 0; d < plan_.datastores.size(); ++d) {
-        bool all_in_site = !plan_.datastores[d].hosts.empty();
-        for (const std::string& host : plan_.datastores[d].hosts) {
-          all_in_site = all_in_site && hosts_[index_.host(host)].site == site;
-        }
-        if (all_in_site) datastore_up_[d] = false;
-      }
-      for (std::size_t h = 0; h < hosts_.size(); ++h) {
-        if (hosts_[h].site == site) hosts_[h].up = false;
-      }
-      for (std::size_t h = 0; h < hosts_.size(); ++h) {
-        if (hosts_[h].site == site) fail_host(static_cast<int>(h), cause);
-      }
+    case Event::Kind::fail_site:
+      inject_site_failure(event, cause);
       break;
-    }
-    case Event::Kind::fail_datastore: {
+    case Event::Kind::fail_datastore:
       out_.push_back(InjectFailure{FailureTarget::datastore, event.target});
       step("", "failure", -1, now_s_, now_s_, cause);
       fail_datastore(index_.datastore(event.target), cause);
       break;
-    }
-    case Event::Kind::fail_link: {
+    case Event::Kind::fail_link:
       out_.push_back(InjectFailure{FailureTarget::link, event.target});
       step("", "failure", -1, now_s_, now_s_, cause);
       fail_link(index_.link(event.target));
       break;
-    }
-    case Event::Kind::fail_vm: {
-      const int v = index_.vm(event.target);
-      out_.push_back(InjectFailure{FailureTarget::vm, event.target});
-      if (vm_serving(v)) {
-        release_instance(v, vms_[v].vm->name);
-        production_down(v, cause, /*data_damaged=*/true);  // records the failure step
-      } else {
-        step(event.target, "failure", vms_[v].current_host, now_s_, now_s_, cause);
-      }
+    case Event::Kind::fail_vm:
+      inject_vm_failure(event, cause);
       break;
-    }
-    case Event::Kind::corrupt: {
-      for (const std::string& name : event.vms) {
-        const int v = index_.vm(name);
-        VmState& vm = vms_[v];
-        if (!vm_serving(v) || vm.corrupted_since_s) continue;
-        out_.push_back(CorruptData{name, hosts_[vm.current_host].host->name});
-        step(name, "corruption", vm.current_host, now_s_, now_s_, "data corruption begins");
-        vm.corrupted_since_s = now_s_;
-        note_incident(v, now_s_, "corrupt");
-        // The VM keeps serving bad data until the failover powers it off.
-        join_replica_failover(v, now_s_, "corrupt");
-      }
+    case Event::Kind::corrupt:
+      begin_corruption(event);
       break;
+    case Event::Kind::test_failover:
+    case Event::Kind::planned_failover:
+    case Event::Kind::failback:
+      start_operator_action(event.kind);
+      break;
+  }
+  if (event.repair_after) {
+    schedule(now_s_ + event.repair_after->seconds(), Timer::Kind::repair, event_index);
+  }
+}
+
+void EngineState::inject_host_failure(const Event& event, const std::string& cause) {
+  const int host = index_.host(event.target);
+  out_.push_back(InjectFailure{FailureTarget::host, event.target, event.hang});
+  if (event.hang) {
+    // Nothing is known to have failed yet: the host is lost when the backend says so
+    // (HostLost, after recovery.host_timeout), and its VMs' incidents start then.
+    step("", "failure", host, now_s_, now_s_,
+         "hang host " + event.target + ": its daemon stops answering");
+    hung_since_s_[host] = now_s_;
+    return;
+  }
+  step("", "failure", host, now_s_, now_s_, cause);
+  fail_host(host, cause);
+}
+
+void EngineState::inject_site_failure(const Event& event, const std::string& cause) {
+  out_.push_back(InjectFailure{FailureTarget::site, event.target});
+  step("", "failure", -1, now_s_, now_s_, cause);
+  const int site = index_.site(event.target);
+  // Everything of the site goes down at once, before any VM is routed to recovery, so
+  // that no decision counts on a host or datastore that is failing at the same instant.
+  mark_site_down(site, event.target);
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    if (hosts_[h].site == site) fail_host(static_cast<int>(h), cause);
+  }
+}
+
+void EngineState::mark_site_down(int site, const std::string& site_name) {
+  for (std::size_t l = 0; l < plan_.links.size(); ++l) {
+    const Link& link = plan_.links[l];
+    if (link.between[0] == site_name || link.between[1] == site_name) {
+      fail_link(static_cast<int>(l));
     }
+  }
+  for (std::size_t d = 0; d < plan_.datastores.size(); ++d) {
+    bool all_in_site = !plan_.datastores[d].hosts.empty();
+    for (const std::string& host : plan_.datastores[d].hosts) {
+      all_in_site = all_in_site && hosts_[index_.host(host)].site == site;
+    }
+    if (all_in_site) datastore_up_[d] = false;
+  }
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    if (hosts_[h].site == site) hosts_[h].up = false;
+  }
+}
+
+void EngineState::inject_vm_failure(const Event& event, const std::string& cause) {
+  const int v = index_.vm(event.target);
+  out_.push_back(InjectFailure{FailureTarget::vm, event.target});
+  if (vm_serving(v)) {
+    release_instance(v, vms_[v].vm->name);
+    production_down(v, cause, /*data_damaged=*/true);  // records the failure step
+  } else {
+    step(event.target, "failure", vms_[v].current_host, now_s_, now_s_, cause);
+  }
+}
+
+void EngineState::begin_corruption(const Event& event) {
+  for (const std::string& name : event.vms) {
+    const int v = index_.vm(name);
+    VmState& vm = vms_[v];
+    if (!vm_serving(v) || vm.corrupted_since_s) continue;
+    out_.push_back(CorruptData{name, hosts_[vm.current_host].host->name});
+    step(name, "corruption", vm.current_host, now_s_, now_s_, "data corruption begins");
+    vm.corrupted_since_s = now_s_;
+    note_incident(v, now_s_, "corrupt");
+    // The VM keeps serving bad data until the failover powers it off.
+    join_replica_failover(v, now_s_, "corrupt");
+  }
+}
+
+void EngineState::start_operator_action(Event::Kind action) {
+  switch (action) {
     case Event::Kind::test_failover:
       step("", "operator_action", -1, now_s_, now_s_, "test failover");
       start_test_failover(now_s_);
@@ -102,9 +130,8 @@ void EngineState::on_scenario_event(int event_index) {
       step("", "operator_action", -1, now_s_, now_s_, "failback");
       start_failback(now_s_);
       break;
-  }
-  if (event.repair_after) {
-    schedule(now_s_ + event.repair_after->seconds(), Timer::Kind::repair, event_index);
+    default:
+      break;  // failures and corruption are not operator actions
   }
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "engine/engine_impl.hpp"
 
@@ -62,13 +63,28 @@ void EngineState::schedule_boots() {
 }
 
 EngineState::BootAttempt EngineState::try_boot(int o, int m) {
-  Operation& op = operations_[o];
-  Member& member = op.members[m];
-  VmState& vm = vms_[member.vm];
+  Member& member = operations_[o].members[m];
   if (!hosts_[member.target_host].up) {
     member_failed(o, m, "its host " + hosts_[member.target_host].host->name + " is down");
     return BootAttempt::failed;
   }
+  if (const std::optional<BootAttempt> held = dependency_hold(o, m)) return *held;
+  if (waits_for_priority_group(o, m)) return BootAttempt::blocked;
+  const int cap = plan_.recovery.max_concurrent_boots;
+  if (cap > 0 && booting_count_ >= cap) {
+    member.blocker = Member::Blocker::boot_cap;
+    member.blocker_vm = -1;
+    return BootAttempt::capped;
+  }
+  if (!traits(o).test_copies) assert_no_split_brain(o, m);
+  start_boot(o, m);
+  return BootAttempt::booted;
+}
+
+std::optional<EngineState::BootAttempt> EngineState::dependency_hold(int o, int m) {
+  const Operation& op = operations_[o];
+  Member& member = operations_[o].members[m];
+  const VmState& vm = vms_[member.vm];
   // Dependencies: ready in this operation, or serving outside it.
   for (const std::string& dependency : vm.vm->depends_on) {
     const int d = index_.vm(dependency);
@@ -98,8 +114,15 @@ EngineState::BootAttempt EngineState::try_boot(int o, int m) {
     member_failed(o, m, "its dependency " + dependency + " is down and not being recovered");
     return BootAttempt::failed;
   }
+  return std::nullopt;
+}
+
+bool EngineState::waits_for_priority_group(int o, int m) {
+  const Operation& op = operations_[o];
+  Member& member = operations_[o].members[m];
+  const int priority = vms_[member.vm].vm->priority;
   // Priority groups: every member of a lower number is ready or has failed.
-  for (int p = 1; p < vm.vm->priority; ++p) {
+  for (int p = 1; p < priority; ++p) {
     if (op.pending_by_priority[p] > 0) {
       member.blocker = Member::Blocker::priority_group;
       member.blocker_vm = -1;
@@ -110,26 +133,29 @@ EngineState::BootAttempt EngineState::try_boot(int o, int m) {
           break;
         }
       }
-      return BootAttempt::blocked;
+      return true;
     }
   }
-  const int cap = plan_.recovery.max_concurrent_boots;
-  if (cap > 0 && booting_count_ >= cap) {
-    member.blocker = Member::Blocker::boot_cap;
-    member.blocker_vm = -1;
-    return BootAttempt::capped;
-  }
-  if (!traits(o).test_copies) {
-    // Split brain is a defect: no second running copy of a VM outside a test, ever.
-    for (const InstanceState& instance : vm.instances) {
-      const bool this_one = instance.name == member.instance && instance.host == member.target_host;
-      if (!instance.test && !this_one && hosts_[instance.host].up) {
-        std::fprintf(stderr, "firedrill: engine invariant broken: split brain for VM %s\n",
-                     vm.vm->name.c_str());
-        std::abort();
-      }
+  return false;
+}
+
+void EngineState::assert_no_split_brain(int o, int m) const {
+  const Member& member = operations_[o].members[m];
+  const VmState& vm = vms_[member.vm];
+  // Split brain is a defect: no second running copy of a VM outside a test, ever.
+  for (const InstanceState& instance : vm.instances) {
+    const bool this_one = instance.name == member.instance && instance.host == member.target_host;
+    if (!instance.test && !this_one && hosts_[instance.host].up) {
+      std::fprintf(stderr, "firedrill: engine invariant broken: split brain for VM %s\n",
+                   vm.vm->name.c_str());
+      std::abort();
     }
   }
+}
+
+void EngineState::start_boot(int o, int m) {
+  Member& member = operations_[o].members[m];
+  const VmState& vm = vms_[member.vm];
   if (now_s_ <= member.prelude_end_s) member.blocker = Member::Blocker::none;
   const ActivityId id = next_activity_++;
   member.boot_time_s = vm.vm->boot_time.seconds();
@@ -140,7 +166,6 @@ EngineState::BootAttempt EngineState::try_boot(int o, int m) {
   set_stage(o, m, Member::Stage::booting);
   member.boot_start_s = now_s_;
   member.attempt_start_s = now_s_;
-  return BootAttempt::booted;
 }
 
 }  // namespace firedrill
