@@ -7,10 +7,7 @@
 #include "engine/loader.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "engine/json_reader.hpp"
 #include "engine/loader_fields.hpp"
@@ -260,6 +257,87 @@ bool has_errors(const std::vector<Diagnostic>& diagnostics) {
                      [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::error; });
 }
 
+// Where the scenario's plan comes from: inline (read with the scenario's context, under
+// "plan"), or a file next to the scenario (read with its own context, from its root).
+struct PlanSource {
+  std::optional<Json> json;  // unset when there is none, or it could not be read
+  std::string file;
+  std::string prefix = "plan";
+};
+
+// Reads the plan file `relative` names (relative to the scenario's file) into `source`.
+void read_plan_file(ReadContext& context, const std::string& relative, Scenario& scenario,
+                    std::vector<Diagnostic>& diagnostics, PlanSource& source) {
+  source.file = plan_path_for(context.file(), relative);
+  source.prefix = "";
+  std::string reason;
+  const auto plan_text = read_input_file(source.file, &reason);
+  if (!plan_text) {
+    context.error("plan", "cannot read plan file '" + source.file + "': " + reason);
+    return;
+  }
+  scenario.plan_file = source.file;
+  scenario.input_files.emplace_back(source.file, sha256_hex(*plan_text));
+  ParsedJson parsed_plan = parse_json(*plan_text, source.file);
+  if (parsed_plan.value) {
+    source.json = std::move(*parsed_plan.value);
+  } else {
+    diagnostics.push_back(*parsed_plan.error);
+  }
+}
+
+// The plan: inline (moved out of `root`), or a file next to the scenario.
+PlanSource find_plan(ReadContext& context, Json& root, Scenario& scenario,
+                     std::vector<Diagnostic>& diagnostics) {
+  PlanSource source{std::nullopt, context.file()};
+  const auto it = root.find("plan");
+  if (it == root.end()) return source;
+  const auto not_a_plan = [&] {
+    context.error("plan",
+                  "expected a plan object or the path of a plan file, got " + describe_json(*it));
+  };
+  if (it->is_string()) {
+    const std::string& relative = it->get_ref<const std::string&>();
+    if (relative.empty() || relative.find('\0') != std::string::npos) {
+      not_a_plan();
+    } else {
+      read_plan_file(context, relative, scenario, diagnostics, source);
+    }
+  } else if (it->is_object()) {
+    source.json = std::move(*it);
+    *it = Json::object();  // moved out; the scenario reader does not look inside
+  } else {
+    not_a_plan();
+  }
+  return source;
+}
+
+// Applies the plan's overrides to the plan of `source` and reads it into scenario.plan.
+// False when loading stops here (what is wrong is in `diagnostics`).
+bool read_scenario_plan(ReadContext& context, PlanSource& source, const Json& root,
+                        const std::vector<Override>& overrides, const LoadOptions& options,
+                        Scenario& scenario, std::vector<Diagnostic>& diagnostics) {
+  if (!source.json) {
+    if (std::any_of(overrides.begin(), overrides.end(),
+                    [](const Override& o) { return !o.scenario; }) &&
+        !root.contains("plan")) {
+      context.error("", "--set: the scenario has no plan to override");
+    }
+    return true;
+  }
+  ReadContext separate_plan_context(source.file, &diagnostics);
+  ReadContext& plan_context = source.prefix.empty() ? separate_plan_context : context;
+  // Before its values are applied: a calibration of another plan names VMs this one lacks.
+  if (const auto mismatch = calibration_mismatch(options, *source.json, context.file())) {
+    diagnostics.push_back(*mismatch);
+    return false;
+  }
+  apply_overrides(plan_context, *source.json, overrides, false, source.prefix);
+  if (has_errors(diagnostics)) return false;
+  scenario.plan = loading::read_plan(plan_context, *source.json, source.prefix);
+  return true;
+}
+
 Result<Loaded> load_scenario_unguarded(std::string_view text, const std::string& file,
                                        const LoadOptions& options) {
   std::vector<Diagnostic> diagnostics;
@@ -285,56 +363,9 @@ Result<Loaded> load_scenario_unguarded(std::string_view text, const std::string&
   apply_overrides(context, root, *overrides, true, "");
   if (has_errors(diagnostics)) return diagnostics;
 
-  // The plan: inline, or a file next to the scenario.
-  std::optional<Json> plan_json;
-  std::string plan_file = file;
-  std::string plan_prefix = "plan";
-  if (const auto it = root.find("plan"); it != root.end()) {
-    if (it->is_string()) {
-      const std::string& relative = it->get_ref<const std::string&>();
-      if (relative.empty() || relative.find('\0') != std::string::npos) {
-        context.error(
-            "plan", "expected a plan object or the path of a plan file, got " + describe_json(*it));
-      } else {
-        plan_file = plan_path_for(file, relative);
-        plan_prefix = "";
-        std::string reason;
-        if (const auto plan_text = read_input_file(plan_file, &reason)) {
-          scenario.plan_file = plan_file;
-          scenario.input_files.emplace_back(plan_file, sha256_hex(*plan_text));
-          ParsedJson parsed_plan = parse_json(*plan_text, plan_file);
-          if (parsed_plan.value) {
-            plan_json = std::move(*parsed_plan.value);
-          } else {
-            diagnostics.push_back(*parsed_plan.error);
-          }
-        } else {
-          context.error("plan", "cannot read plan file '" + plan_file + "': " + reason);
-        }
-      }
-    } else if (it->is_object()) {
-      plan_json = std::move(*it);
-      *it = Json::object();  // moved out; the scenario reader does not look inside
-    } else {
-      context.error("plan",
-                    "expected a plan object or the path of a plan file, got " + describe_json(*it));
-    }
-  }
-  ReadContext separate_plan_context(plan_file, &diagnostics);
-  ReadContext& plan_context = plan_prefix.empty() ? separate_plan_context : context;
-  if (plan_json) {
-    // Before its values are applied: a calibration of another plan names VMs this one lacks.
-    if (const auto mismatch = calibration_mismatch(options, *plan_json, file)) {
-      diagnostics.push_back(*mismatch);
-      return diagnostics;
-    }
-    apply_overrides(plan_context, *plan_json, *overrides, false, plan_prefix);
-    if (has_errors(diagnostics)) return diagnostics;
-    scenario.plan = loading::read_plan(plan_context, *plan_json, plan_prefix);
-  } else if (std::any_of(overrides->begin(), overrides->end(),
-                         [](const Override& o) { return !o.scenario; }) &&
-             !root.contains("plan")) {
-    context.error("", "--set: the scenario has no plan to override");
+  PlanSource plan = find_plan(context, root, scenario, diagnostics);
+  if (!read_scenario_plan(context, plan, root, *overrides, options, scenario, diagnostics)) {
+    return diagnostics;
   }
 
   // The scenario's own fields.
@@ -379,42 +410,6 @@ Diagnostic internal_error(const std::string& file, const char* what) {
 }
 
 }  // namespace
-
-std::optional<std::string> read_input_file(const std::string& path, std::string* error) {
-  std::error_code code;
-  const auto status = std::filesystem::status(path, code);
-  if (code || !std::filesystem::exists(status)) {
-    *error = "no such file";
-    return std::nullopt;
-  }
-  if (std::filesystem::is_directory(status)) {
-    *error = "it is a directory";
-    return std::nullopt;
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    *error = "not a regular file";
-    return std::nullopt;
-  }
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
-    *error = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::string text;
-  char buffer[65536];
-  while (stream.read(buffer, sizeof buffer) || stream.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(stream.gcount()));
-    if (text.size() > kMaxInputBytes) {
-      *error = "larger than " + std::to_string(kMaxInputBytes / (1024 * 1024)) + " MiB";
-      return std::nullopt;
-    }
-  }
-  if (stream.bad()) {
-    *error = "read error";
-    return std::nullopt;
-  }
-  return text;
-}
 
 Result<Loaded> load_scenario_text(std::string_view text, const std::string& file,
                                   const LoadOptions& options) {
