@@ -1,8 +1,9 @@
-// JSON parsing with precise positions, and the typed readers the loader is built from.
+// JSON parsing with precise positions, and the typed readers of plain values (strings,
+// names, booleans, integers, lists of names) the loader is built from. The readers of
+// quantities (durations, distributions, sizes, rates, speeds) are in json_quantity.cpp.
 #include "engine/json_reader.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 
 namespace firedrill {
@@ -167,56 +168,12 @@ std::string type_phrase(const Json& value) {
   }
 }
 
-void expected(ReadContext& context, const std::string& path, std::string_view what,
-              const Json& got) {
+}  // namespace
+
+void report_wrong_type(ReadContext& context, const std::string& path, std::string_view what,
+                       const Json& got) {
   context.error(path, "expected " + std::string(what) + ", got " + type_phrase(got));
 }
-
-std::optional<double> check_sign(ReadContext& context, const std::string& path, double value,
-                                 Sign sign, std::string_view text) {
-  if (sign == Sign::positive && !(value > 0)) {
-    context.error(path, "must be greater than zero, got " + std::string(text));
-    return std::nullopt;
-  }
-  if (sign == Sign::non_negative && value < 0) {
-    context.error(path, "must not be negative, got " + std::string(text));
-    return std::nullopt;
-  }
-  return value;
-}
-
-using Parser = std::optional<double> (*)(std::string_view);
-
-// A quantity: a JSON number in base units, or a string with a unit suffix.
-std::optional<double> read_quantity(ReadContext& context, const Json& value,
-                                    const std::string& path, Sign sign, Parser parse,
-                                    std::string_view kind, std::string_view units_hint) {
-  if (value.is_number()) {
-    const double number = value.get<double>();
-    if (!std::isfinite(number)) {
-      context.error(path, "the " + std::string(kind) + " is not a finite number");
-      return std::nullopt;
-    }
-    return check_sign(context, path, number, sign, describe_json(value));
-  }
-  if (!value.is_string()) {
-    expected(context, path, "a " + std::string(kind) + " (" + std::string(units_hint) + ")", value);
-    return std::nullopt;
-  }
-  const std::string& text = value.get_ref<const std::string&>();
-  const std::optional<double> parsed = parse(text);
-  if (!parsed) {
-    context.error(path, "bad " + std::string(kind) + " " + describe_json(value) + ": expected " +
-                            std::string(units_hint));
-    return std::nullopt;
-  }
-  return check_sign(context, path, *parsed, sign, describe_json(value));
-}
-
-constexpr std::string_view kDurationHint =
-    "a number of seconds or a number with a unit ms, s, m, h, d, e.g. \"45s\" or \"15m\"";
-
-}  // namespace
 
 ParsedJson parse_json(std::string_view text, const std::string& file) {
   ParsedJson result;
@@ -337,7 +294,7 @@ bool check_object(ReadContext& context, const Json& value, const std::string& pa
 bool check_object(ReadContext& context, const Json& value, const std::string& path,
                   std::string_view what, const std::vector<std::string_view>& allowed) {
   if (!value.is_object()) {
-    expected(context, path, what, value);
+    report_wrong_type(context, path, what, value);
     return false;
   }
   for (const auto& [key, member_value] : value.items()) {
@@ -362,7 +319,7 @@ const Json* member(ReadContext& context, const Json& object, const std::string& 
 std::optional<std::string> read_string(ReadContext& context, const Json& value,
                                        const std::string& path) {
   if (!value.is_string()) {
-    expected(context, path, "a string", value);
+    report_wrong_type(context, path, "a string", value);
     return std::nullopt;
   }
   return value.get<std::string>();
@@ -380,7 +337,7 @@ std::optional<std::string> read_name(ReadContext& context, const Json& value,
 
 std::optional<bool> read_bool(ReadContext& context, const Json& value, const std::string& path) {
   if (!value.is_boolean()) {
-    expected(context, path, "true or false", value);
+    report_wrong_type(context, path, "true or false", value);
     return std::nullopt;
   }
   return value.get<bool>();
@@ -389,7 +346,7 @@ std::optional<bool> read_bool(ReadContext& context, const Json& value, const std
 std::optional<long long> read_integer(ReadContext& context, const Json& value,
                                       const std::string& path, long long min, long long max) {
   if (!value.is_number_integer()) {
-    expected(context, path, "an integer", value);
+    report_wrong_type(context, path, "an integer", value);
     return std::nullopt;
   }
   // Bounds of 2^40 and beyond mean "no bound" in messages.
@@ -417,14 +374,14 @@ std::optional<std::uint64_t> read_unsigned(ReadContext& context, const Json& val
     context.error(path, "must not be negative, got " + describe_json(value));
     return std::nullopt;
   }
-  expected(context, path, "a non-negative integer", value);
+  report_wrong_type(context, path, "a non-negative integer", value);
   return std::nullopt;
 }
 
 std::optional<std::vector<std::string>> read_name_list(ReadContext& context, const Json& value,
                                                        const std::string& path, bool non_empty) {
   if (!value.is_array()) {
-    expected(context, path, "a list of names", value);
+    report_wrong_type(context, path, "a list of names", value);
     return std::nullopt;
   }
   if (non_empty && value.empty()) {
@@ -443,129 +400,6 @@ std::optional<std::vector<std::string>> read_name_list(ReadContext& context, con
   }
   if (!ok) return std::nullopt;
   return names;
-}
-
-std::optional<double> read_duration(ReadContext& context, const Json& value,
-                                    const std::string& path, Sign sign) {
-  if (value.is_object()) {
-    context.error(path, "must be a fixed duration here, not a distribution");
-    return std::nullopt;
-  }
-  return read_quantity(context, value, path, sign, parse_duration_s, "duration", kDurationHint);
-}
-
-namespace {
-
-std::optional<DurationSpec> read_distribution(ReadContext& context, const Json& value,
-                                              const std::string& path, Sign sign);
-
-}  // namespace
-
-std::optional<DurationSpec> read_duration_spec(ReadContext& context, const Json& value,
-                                               const std::string& path, Sign sign) {
-  const std::size_t errors_before = context.error_count();
-  std::optional<DurationSpec> spec = read_distribution(context, value, path, sign);
-  if (context.error_count() != errors_before) return std::nullopt;
-  return spec;
-}
-
-namespace {
-
-std::optional<DurationSpec> read_distribution(ReadContext& context, const Json& value,
-                                              const std::string& path, Sign sign) {
-  if (!value.is_object()) {
-    const std::optional<double> seconds =
-        read_quantity(context, value, path, sign, parse_duration_s, "duration",
-                      "a number of seconds, a number with a unit ms, s, m, h, d (\"15m\"), or a "
-                      "distribution {\"dist\": ...}");
-    if (!seconds) return std::nullopt;
-    return DurationSpec::fixed_at(*seconds);
-  }
-  const Json* dist = value.contains("dist") ? &value["dist"] : nullptr;
-  if (!dist) {
-    check_object(context, value, path, "a distribution", {"dist", "mean", "sd", "min", "max"});
-    context.error(path,
-                  "a distribution needs \"dist\": one of normal, uniform, lognormal, exponential");
-    return std::nullopt;
-  }
-  const std::optional<std::string> kind = read_string(context, *dist, json_path_join(path, "dist"));
-  if (!kind) return std::nullopt;
-  const auto parameter = [&](std::string_view key, Sign parameter_sign) -> std::optional<double> {
-    const Json* field = member(context, value, path, key, true);
-    if (!field) return std::nullopt;
-    return read_duration(context, *field, json_path_join(path, key), parameter_sign);
-  };
-  DurationSpec spec;
-  if (*kind == "normal" || *kind == "lognormal") {
-    if (!check_object(context, value, path, "a distribution", {"dist", "mean", "sd"})) {
-      return std::nullopt;
-    }
-    spec.kind = *kind == "normal" ? DurationSpec::Kind::normal : DurationSpec::Kind::lognormal;
-    const auto mean = parameter("mean", sign);
-    const auto sd = parameter("sd", Sign::non_negative);
-    if (!mean || !sd) return std::nullopt;
-    if (spec.kind == DurationSpec::Kind::lognormal && !(*mean > 0)) {
-      context.error(json_path_join(path, "mean"), "a lognormal mean must be greater than zero");
-      return std::nullopt;
-    }
-    spec.a_s = *mean;
-    spec.b_s = *sd;
-    return spec;
-  }
-  if (*kind == "uniform") {
-    if (!check_object(context, value, path, "a distribution", {"dist", "min", "max"})) {
-      return std::nullopt;
-    }
-    spec.kind = DurationSpec::Kind::uniform;
-    const auto min = parameter("min", Sign::non_negative);
-    const auto max = parameter("max", sign);
-    if (!min || !max) return std::nullopt;
-    if (*min > *max) {
-      context.error(path, "min (" + format_duration(*min) + ") is greater than max (" +
-                              format_duration(*max) + ")");
-      return std::nullopt;
-    }
-    spec.a_s = *min;
-    spec.b_s = *max;
-    return spec;
-  }
-  if (*kind == "exponential") {
-    if (!check_object(context, value, path, "a distribution", {"dist", "mean"})) {
-      return std::nullopt;
-    }
-    spec.kind = DurationSpec::Kind::exponential;
-    const auto mean = parameter("mean", Sign::positive);
-    if (!mean) return std::nullopt;
-    spec.a_s = *mean;
-    return spec;
-  }
-  context.error(json_path_join(path, "dist"),
-                "unknown distribution '" + *kind +
-                    "': expected normal, uniform, lognormal or "
-                    "exponential" +
-                    did_you_mean(*kind, {"normal", "uniform", "lognormal", "exponential"}));
-  return std::nullopt;
-}
-
-}  // namespace
-
-std::optional<double> read_size(ReadContext& context, const Json& value, const std::string& path,
-                                Sign sign) {
-  return read_quantity(context, value, path, sign, parse_size_B, "size",
-                       "a number of bytes or a number with a unit B, KB, MB, GB, TB, KiB, MiB, "
-                       "GiB, TiB, e.g. \"60GiB\"");
-}
-
-std::optional<double> read_rate(ReadContext& context, const Json& value, const std::string& path,
-                                Sign sign) {
-  return read_quantity(context, value, path, sign, parse_rate_Bps, "rate",
-                       "bytes per second or a number with a unit such as \"1Gbps\" (bits/s) or "
-                       "\"100MBps\" (bytes/s)");
-}
-
-std::optional<double> read_speed(ReadContext& context, const Json& value, const std::string& path) {
-  return read_quantity(context, value, path, Sign::positive, parse_speed_flops, "speed",
-                       "flop/s or a number with a unit f, kf, Mf, Gf, Tf, e.g. \"1Gf\"");
 }
 
 }  // namespace firedrill

@@ -71,6 +71,11 @@ class ReadContext {
   std::map<std::string, std::pair<std::string, bool>> overridden_;  // path -> text, created
 };
 
+// Reports "expected WHAT, got TYPE (value)" at `path`: what every reader says of a value of
+// the wrong JSON type.
+void report_wrong_type(ReadContext& context, const std::string& path, std::string_view what,
+                       const Json& got);
+
 enum class Sign { positive, non_negative };
 
 // Checks that `value` is an object whose keys are all in `allowed` (unknown keys are
@@ -95,6 +100,7 @@ std::optional<std::uint64_t> read_unsigned(ReadContext& context, const Json& val
                                            const std::string& path);
 std::optional<std::vector<std::string>> read_name_list(ReadContext& context, const Json& value,
                                                        const std::string& path, bool non_empty);
+// The quantity readers below are in engine/json_quantity.cpp.
 // A number of seconds or a string with a unit ("15m").
 std::optional<double> read_duration(ReadContext& context, const Json& value,
                                     const std::string& path, Sign sign);
