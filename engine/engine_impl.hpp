@@ -116,7 +116,9 @@ class EngineState {
   // recovery_failback.cpp, recovery_repair.cpp: one kind of operation each
   bool join_ha_restart(int vm, double incident_s, const std::string& cause);
   void start_ha(int operation);
-  void join_replica_failover(int vm, double incident_s, const std::string& cause);
+  // `corruption`: the incident is data corruption (a clean point from before it is needed);
+  // `cause` is the text the reports print.
+  void join_replica_failover(int vm, double incident_s, const std::string& cause, bool corruption);
   void start_replica_failover(int operation);
   void start_test_failover(double now_s);
   void finish_test(int operation);

@@ -112,7 +112,7 @@ void EngineState::begin_corruption(const Event& event) {
     vm.corrupted_since_s = now_s_;
     note_incident(v, now_s_, "corrupt");
     // The VM keeps serving bad data until the failover powers it off.
-    join_replica_failover(v, now_s_, "corrupt");
+    join_replica_failover(v, now_s_, "corrupt", /*corruption=*/true);
   }
 }
 

@@ -77,7 +77,8 @@ void EngineState::route_down_vm(int v, double incident_s, const std::string& cau
   // At home: its replica. Recovered elsewhere (a recovery host failed under it, SPEC 9): a
   // replica again, from the newest point still available.
   if (primary_replica(v) >= 0) {
-    join_replica_failover(v, incident_s, cause);
+    // A VM goes down here through a failure; corruption joins from begin_corruption.
+    join_replica_failover(v, incident_s, cause, /*corruption=*/false);
     return;
   }
   if (vm.at_home && !vm.data_damaged) {

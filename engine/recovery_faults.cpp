@@ -135,12 +135,13 @@ void EngineState::member_host_failed(int o, int m, int host, const std::string& 
   } else if (primary_replica(member.vm) >= 0) {
     const double incident_s = op.incident_s;
     const std::string op_cause = op.cause;
+    const bool corruption = op.corruption;
     member_failed(o, m,
                   "HA: " + why +
                       " and no other cluster host can take it; falls back to "
                       "the replica",
                   /*settles=*/false);
-    join_replica_failover(member.vm, incident_s, op_cause);
+    join_replica_failover(member.vm, incident_s, op_cause, corruption);
   } else {
     member_failed(o, m, "HA: " + why + " and no other cluster host can take it");
   }

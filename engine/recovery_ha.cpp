@@ -63,8 +63,9 @@ void EngineState::start_ha(int o) {
       // HA cannot help: the replica can (SPEC 3.6).
       const double incident_s = op.incident_s;
       const std::string cause = op.cause;
+      const bool corruption = op.corruption;  // an HA restart's incident is a failure
       member_failed(o, m, "HA: " + why + "; falls back to the replica", /*settles=*/false);
-      join_replica_failover(member.vm, incident_s, cause);
+      join_replica_failover(member.vm, incident_s, cause, corruption);
     } else {
       member_failed(o, m, "HA: " + why + " and no replica");
     }

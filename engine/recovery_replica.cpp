@@ -8,8 +8,8 @@
 
 namespace firedrill {
 
-void EngineState::join_replica_failover(int v, double incident_s, const std::string& cause) {
-  const bool corruption = cause == "corrupt";
+void EngineState::join_replica_failover(int v, double incident_s, const std::string& cause,
+                                        bool corruption) {
   int o = -1;
   for (std::size_t i = 0; i < operations_.size(); ++i) {
     const Operation& op = operations_[i];
