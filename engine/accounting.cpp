@@ -203,8 +203,8 @@ Outcome EngineState::results_but_transfers() const {
     outcome.vms.push_back(std::move(result));
   }
   for (const TransferRecord& record : transfers_) {
-    if (record.result == "completed") ++summary.transfers_completed;
-    if (record.result == "lost") ++summary.transfers_lost;
+    if (record.result == TransferResult::completed) ++summary.transfers_completed;
+    if (record.result == TransferResult::lost) ++summary.transfers_lost;
   }
   summary.ticks_skipped = ticks_skipped_;
   return outcome;

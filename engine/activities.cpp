@@ -18,7 +18,7 @@ void EngineState::on_transfer_ended(const TransferEnded& event) {
       transfers_[ref.operation >= 0 ? operations_[ref.operation].members[ref.member].transfer_record
                                     : replicas_[ref.replica].in_flight_record];
   record.end_s = now_s_;
-  record.result = "completed";
+  record.result = TransferResult::completed;
   if (ref.operation < 0) {
     ReplicaState& replica = replicas_[ref.replica];
     replica.in_flight.reset();
@@ -30,7 +30,7 @@ void EngineState::on_transfer_ended(const TransferEnded& event) {
   Member& member = op.members[ref.member];
   member.activity.reset();
   step(vms_[member.vm].vm->name,
-       record.kind == "reverse_sync" && !op.failback_moving ? "reverse_sync" : "sync",
+       record.kind == TransferKind::reverse_sync && !op.failback_moving ? "reverse_sync" : "sync",
        index_.host(record.target_host), record.start_s, now_s_);
   if (member.stage == Member::Stage::reverse_syncing) {
     set_stage(ref.operation, ref.member, Member::Stage::reverse_synced);

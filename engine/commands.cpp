@@ -5,18 +5,6 @@
 
 namespace firedrill {
 
-const char* to_string(TransferKind kind) {
-  switch (kind) {
-    case TransferKind::replication:
-      return "replication";
-    case TransferKind::final_sync:
-      return "final_sync";
-    case TransferKind::reverse_sync:
-      return "reverse_sync";
-  }
-  return "?";
-}
-
 const char* to_string(FailureTarget kind) {
   switch (kind) {
     case FailureTarget::host:

@@ -40,11 +40,7 @@ namespace firedrill {
 
 using ActivityId = std::uint64_t;
 
-enum class TransferKind {
-  replication,   // a periodic cycle: the changes since the previous point
-  final_sync,    // planned failover: the changes since the last point, source powered off
-  reverse_sync,  // failback: the changes made at the DR site, shipped back to the original host
-};
+// TransferKind is in engine/outcome.hpp: transfer records carry it too.
 
 // Setup, before the clock starts: copy the whole disk of `vm` from `source_host` to
 // `target_host` so that a recovery point as of t = 0 exists there.
@@ -200,7 +196,6 @@ struct HostLost {
 
 using DriverEvent = std::variant<TransferEnded, RestoreEnded, BootEnded, ShutdownEnded, HostLost>;
 
-const char* to_string(TransferKind kind);
 const char* to_string(FailureTarget kind);     // "host", "site", "datastore", "link", "vm"
 std::string describe(const Command& command);  // one line, for logs and tests
 

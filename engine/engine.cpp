@@ -280,7 +280,8 @@ void EngineState::end_run() {
     }
   }
   for (ReplicaState& replica : replicas_) {
-    if (replica.in_flight_record >= 0) transfers_[replica.in_flight_record].result = "in_flight";
+    if (replica.in_flight_record >= 0)
+      transfers_[replica.in_flight_record].result = TransferResult::in_flight;
   }
   end_s_ = now_s_;
 }

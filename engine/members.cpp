@@ -117,8 +117,9 @@ void EngineState::member_failed(int o, int m, const std::string& reason, bool se
     const auto it = activities_.find(*member.activity);
     if (it != activities_.end() && it->second.kind == ActivityRef::Kind::transfer) {
       out_.push_back(CancelTransfer{*member.activity});
-      if (member.transfer_record >= 0 && transfers_[member.transfer_record].result == "in_flight") {
-        transfers_[member.transfer_record].result = "cancelled";
+      if (member.transfer_record >= 0 &&
+          transfers_[member.transfer_record].result == TransferResult::in_flight) {
+        transfers_[member.transfer_record].result = TransferResult::cancelled;
         transfers_[member.transfer_record].end_s = now_s_;
       }
     }

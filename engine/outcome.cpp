@@ -1,4 +1,5 @@
-// Names of outcomes and mechanisms as report.json spells them, and the run's exit status.
+// Names of outcomes, mechanisms and transfers as report.json spells them, and the run's exit
+// status.
 #include "engine/outcome.hpp"
 
 namespace firedrill {
@@ -29,6 +30,32 @@ const char* to_string(Mechanism mechanism) {
       return "test";
     case Mechanism::none:
       return "none";
+  }
+  return "?";
+}
+
+const char* to_string(TransferKind kind) {
+  switch (kind) {
+    case TransferKind::replication:
+      return "replication";
+    case TransferKind::final_sync:
+      return "final_sync";
+    case TransferKind::reverse_sync:
+      return "reverse_sync";
+  }
+  return "?";
+}
+
+const char* to_string(TransferResult result) {
+  switch (result) {
+    case TransferResult::completed:
+      return "completed";
+    case TransferResult::lost:
+      return "lost";
+    case TransferResult::cancelled:
+      return "cancelled";
+    case TransferResult::in_flight:
+      return "in_flight";
   }
   return "?";
 }

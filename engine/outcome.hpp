@@ -11,9 +11,19 @@ namespace firedrill {
 
 enum class VmOutcome { recovered, failed, lost, unaffected };
 enum class Mechanism { ha, replica, planned, test, none };
+enum class TransferKind {
+  replication,   // a periodic cycle: the changes since the previous point
+  final_sync,    // planned failover: the changes since the last point, source powered off
+  reverse_sync,  // failback: the changes made at the DR site, shipped back to the original host
+};
+// How a transfer ended; in_flight: still running at the end of the run.
+enum class TransferResult { completed, lost, cancelled, in_flight };
 
+// The names report.json and the other writers print.
 const char* to_string(VmOutcome outcome);
 const char* to_string(Mechanism mechanism);
+const char* to_string(TransferKind kind);      // "replication", "final_sync", "reverse_sync"
+const char* to_string(TransferResult result);  // "completed", "lost", "cancelled", "in_flight"
 
 // One incident that hit a VM (the first one defines its RTO/RPO; later ones are listed).
 struct IncidentRecord {
@@ -92,14 +102,14 @@ struct TimelineStep {
 struct TransferRecord {
   std::string job;
   std::string vm;
-  std::string kind;  // replication | final_sync | reverse_sync
+  TransferKind kind = TransferKind::replication;
   std::string source_host;
   std::string target_host;
   double as_of_s = 0.0;
   double start_s = 0.0;
   std::optional<double> end_s;
   double bytes = 0.0;
-  std::string result;  // completed | lost | cancelled | in_flight (at the end of the run)
+  TransferResult result = TransferResult::in_flight;
 };
 
 struct Summary {

@@ -65,6 +65,22 @@ Mechanism mechanism_from_string(const std::string& text) {
   throw std::invalid_argument("unknown mechanism '" + text + "'");
 }
 
+TransferKind transfer_kind_from_string(const std::string& text) {
+  for (TransferKind value :
+       {TransferKind::replication, TransferKind::final_sync, TransferKind::reverse_sync}) {
+    if (text == to_string(value)) return value;
+  }
+  throw std::invalid_argument("unknown transfer kind '" + text + "'");
+}
+
+TransferResult transfer_result_from_string(const std::string& text) {
+  for (TransferResult value : {TransferResult::completed, TransferResult::lost,
+                               TransferResult::cancelled, TransferResult::in_flight}) {
+    if (text == to_string(value)) return value;
+  }
+  throw std::invalid_argument("unknown transfer result '" + text + "'");
+}
+
 void to_json(json& j, const IncidentRecord& v) {
   j = {{"at_s", number(v.at_s)},
        {"cause", v.cause},
@@ -200,27 +216,27 @@ void from_json(const json& j, TimelineStep& v) {
 void to_json(json& j, const TransferRecord& v) {
   j = {{"job", v.job},
        {"vm", v.vm},
-       {"kind", v.kind},
+       {"kind", to_string(v.kind)},
        {"source_host", v.source_host},
        {"target_host", v.target_host},
        {"as_of_s", number(v.as_of_s)},
        {"start_s", number(v.start_s)},
        {"end_s", optional_number(v.end_s)},
        {"bytes", number(v.bytes)},
-       {"result", v.result}};
+       {"result", to_string(v.result)}};
 }
 
 void from_json(const json& j, TransferRecord& v) {
   v.job = j.at("job").get<std::string>();
   v.vm = j.at("vm").get<std::string>();
-  v.kind = j.at("kind").get<std::string>();
+  v.kind = transfer_kind_from_string(j.at("kind").get<std::string>());
   v.source_host = j.at("source_host").get<std::string>();
   v.target_host = j.at("target_host").get<std::string>();
   v.as_of_s = read_number(j.at("as_of_s"));
   v.start_s = read_number(j.at("start_s"));
   v.end_s = read_optional_number(j.at("end_s"));
   v.bytes = read_number(j.at("bytes"));
-  v.result = j.at("result").get<std::string>();
+  v.result = transfer_result_from_string(j.at("result").get<std::string>());
 }
 
 void to_json(json& j, const Summary& v) {

@@ -98,8 +98,11 @@ std::string outcome_to_wire(Outcome outcome) {
   std::string records;
   records.reserve(transfers.size() * 64);
   for (const TransferRecord& t : transfers) {
+    // The kind and the result are interned by their names like the strings around them.
+    const std::string kind = to_string(t.kind);
+    const std::string result = to_string(t.result);
     for (const std::string* name :
-         {&t.job, &t.vm, &t.kind, &t.source_host, &t.target_host, &t.result}) {
+         {&t.job, &t.vm, &kind, &t.source_host, &t.target_host, &result}) {
       put_index(records, names.index(*name));
       records += ' ';
     }
@@ -139,10 +142,10 @@ Outcome outcome_from_wire(std::string_view wire) {
     TransferRecord& t = outcome.transfers.emplace_back();
     t.job = fields.name();
     t.vm = fields.name();
-    t.kind = fields.name();
+    t.kind = transfer_kind_from_string(fields.name());
     t.source_host = fields.name();
     t.target_host = fields.name();
-    t.result = fields.name();
+    t.result = transfer_result_from_string(fields.name());
     t.as_of_s = fields.number();
     t.start_s = fields.number();
     t.end_s = fields.optional_number();

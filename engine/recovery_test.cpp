@@ -62,8 +62,8 @@ void EngineState::finish_test(int o) {
     for (int r : vm.replicas) untouched = untouched && replicas_[r].active;
   }
   for (const TransferRecord& record : transfers_) {
-    if (record.start_s >= op.incident_s && record.kind == "replication" &&
-        (record.result == "lost" || record.result == "cancelled")) {
+    if (record.start_s >= op.incident_s && record.kind == TransferKind::replication &&
+        (record.result == TransferResult::lost || record.result == TransferResult::cancelled)) {
       untouched = false;
     }
   }

@@ -68,13 +68,13 @@ ActivityId EngineState::start_transfer(TransferKind kind, int replica, int vm,
   TransferRecord record;
   record.job = job;
   record.vm = vms_[vm].vm->name;
-  record.kind = to_string(kind);
+  record.kind = kind;
   record.source_host = hosts_[source_host].host->name;
   record.target_host = hosts_[target_host].host->name;
   record.as_of_s = as_of_s;
   record.start_s = now_s_;
   record.bytes = bytes;
-  record.result = "in_flight";
+  record.result = TransferResult::in_flight;
   transfers_.push_back(std::move(record));
   if (operation >= 0) {
     operations_[operation].members[member].transfer_record =
@@ -93,7 +93,7 @@ void EngineState::transfer_lost(ActivityId id, const std::string& why) {
                                : replicas_[ref.replica].in_flight_record;
   if (record_index >= 0) {
     transfers_[record_index].end_s = now_s_;
-    transfers_[record_index].result = "lost";
+    transfers_[record_index].result = TransferResult::lost;
   }
   if (ref.operation < 0) {
     replicas_[ref.replica].in_flight.reset();
@@ -185,7 +185,7 @@ void EngineState::stop_replication(int v) {
       out_.push_back(CancelTransfer{id});
       activities_.erase(id);
       if (replica.in_flight_record >= 0) {
-        transfers_[replica.in_flight_record].result = "cancelled";
+        transfers_[replica.in_flight_record].result = TransferResult::cancelled;
         transfers_[replica.in_flight_record].end_s = now_s_;
       }
       replica.in_flight.reset();

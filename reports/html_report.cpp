@@ -270,14 +270,15 @@ void write_replication(std::ostringstream& html, const Outcome& outcome) {
        << s.transfers_lost << " lost, " << s.ticks_skipped
        << " tick(s) skipped because the previous cycle was still in flight.</p>\n";
   std::size_t lost = 0;
-  for (const TransferRecord& t : outcome.transfers) lost += t.result == "lost";
+  for (const TransferRecord& t : outcome.transfers) lost += t.result == TransferResult::lost;
   if (lost == 0) return;
   html << "<table id=\"lost-transfers\"><thead><tr><th>VM</th><th>Job</th><th>Kind</th><th>As of"
           "</th><th>Started</th><th>Bytes</th><th>Route</th></tr></thead><tbody>\n";
   for (const TransferRecord& t : outcome.transfers) {
-    if (t.result != "lost") continue;
-    html << "<tr><td>" << esc(t.vm) << "</td><td>" << or_dash(t.job) << "</td><td>" << esc(t.kind)
-         << "</td><td>" << esc(at_text(t.as_of_s, outcome.incident_time_s)) << "</td><td>"
+    if (t.result != TransferResult::lost) continue;
+    html << "<tr><td>" << esc(t.vm) << "</td><td>" << or_dash(t.job) << "</td><td>"
+         << esc(to_string(t.kind)) << "</td><td>"
+         << esc(at_text(t.as_of_s, outcome.incident_time_s)) << "</td><td>"
          << esc(at_text(t.start_s, outcome.incident_time_s)) << "</td><td class=\"num\">"
          << esc(human_size(t.bytes)) << "</td><td>" << or_dash(t.source_host) << " \u2192 "
          << or_dash(t.target_host) << "</td></tr>\n";

@@ -122,15 +122,17 @@ void draw_transfers(Svg& svg, const Window& window, const Outcome& outcome, cons
                     double top) {
   for (const TransferRecord& transfer : outcome.transfers) {
     if (transfer.vm != vm.name) continue;
-    if (transfer.result == "lost" && !transfer.end_s) {  // lost as it started: a cross
+    if (transfer.result == TransferResult::lost &&
+        !transfer.end_s) {  // lost as it started: a cross
       if (window.contains(transfer.start_s)) {
         const double x = window.x(transfer.start_s), y = top + 4;
         svg.raw("<path d=\"M" + coordinate(x - 4) + " " + coordinate(y - 4) + "L" +
                 coordinate(x + 4) + " " + coordinate(y + 4) + "M" + coordinate(x - 4) + " " +
                 coordinate(y + 4) + "L" + coordinate(x + 4) + " " + coordinate(y - 4) +
                 "\" class=\"xfer-lost-mark\"><title>" +
-                xml_escape(transfer.kind + " as of t=" + duration_with_seconds(transfer.as_of_s) +
-                           " lost (" + transfer.source_host + " to " + transfer.target_host + ")") +
+                xml_escape(to_string(transfer.kind) + std::string(" as of t=") +
+                           duration_with_seconds(transfer.as_of_s) + " lost (" +
+                           transfer.source_host + " to " + transfer.target_host + ")") +
                 "</title></path>");
       }
       continue;
@@ -138,18 +140,18 @@ void draw_transfers(Svg& svg, const Window& window, const Outcome& outcome, cons
     const double end = transfer.end_s.value_or(window.hi);
     if (end >= window.lo && transfer.start_s <= window.hi) {
       const double x1 = window.clamp_x(transfer.start_s), x2 = window.clamp_x(end);
-      std::string tooltip = transfer.kind + " " + transfer.result +
-                            ", as of t=" + duration_with_seconds(transfer.as_of_s) + ", " +
-                            human_size(transfer.bytes) + ", " + transfer.source_host + " to " +
-                            transfer.target_host +
-                            ", t=" + duration_with_seconds(transfer.start_s) + " to " +
-                            (transfer.end_s ? duration_with_seconds(*transfer.end_s) : "-");
-      svg.rect(x1, top + 1, std::max(x2 - x1, 1.5), 6, "xfer xfer-" + css_name(transfer.result),
-               tooltip);
+      std::string tooltip =
+          std::string(to_string(transfer.kind)) + " " + to_string(transfer.result) +
+          ", as of t=" + duration_with_seconds(transfer.as_of_s) + ", " +
+          human_size(transfer.bytes) + ", " + transfer.source_host + " to " + transfer.target_host +
+          ", t=" + duration_with_seconds(transfer.start_s) + " to " +
+          (transfer.end_s ? duration_with_seconds(*transfer.end_s) : "-");
+      svg.rect(x1, top + 1, std::max(x2 - x1, 1.5), 6,
+               "xfer xfer-" + css_name(to_string(transfer.result)), tooltip);
     }
-    if (transfer.result == "completed" && window.contains(transfer.as_of_s)) {
+    if (transfer.result == TransferResult::completed && window.contains(transfer.as_of_s)) {
       const bool used = vm.recovery_point_s && *vm.recovery_point_s == transfer.as_of_s &&
-                        transfer.kind != "reverse_sync";
+                        transfer.kind != TransferKind::reverse_sync;
       svg.diamond(window.x(transfer.as_of_s), top + 4, used ? 6 : 3.5, used ? "rp rp-used" : "rp",
                   (used ? "recovery point restored from, as of t=" : "recovery point as of t=") +
                       duration_with_seconds(transfer.as_of_s));

@@ -25,14 +25,14 @@ Json optional_text(const std::string& text) {
 Json transfer_json(const TransferRecord& transfer) {
   return {{"job", optional_text(transfer.job)},
           {"vm", transfer.vm},
-          {"kind", transfer.kind},
+          {"kind", to_string(transfer.kind)},
           {"source", optional_text(transfer.source_host)},
           {"target", optional_text(transfer.target_host)},
           {"as_of", transfer.as_of_s},
           {"start", transfer.start_s},
           {"end", optional_number(transfer.end_s)},
           {"bytes", transfer.bytes},
-          {"result", transfer.result}};
+          {"result", to_string(transfer.result)}};
 }
 
 // The transfers of one VM, as indices into Outcome::transfers in start order.
@@ -67,7 +67,7 @@ bool in_flight_at(const TransferRecord& transfer, double at_s) {
 // or it was in flight when an incident hit the VM (lost, or done too late to be used).
 bool mattered_for_rpo(const TransferRecord& transfer, const VmResult* vm) {
   if (vm == nullptr) return false;
-  if (vm->recovery_point_s && transfer.result == "completed" &&
+  if (vm->recovery_point_s && transfer.result == TransferResult::completed &&
       transfer.as_of_s == *vm->recovery_point_s) {
     return true;
   }
@@ -86,7 +86,7 @@ void mark_kept(const Outcome& outcome, const VmTransfers& group, const VmResult*
   int cycles_seen = 0;
   for (auto it = group.indices.rbegin(); it != group.indices.rend(); ++it) {
     const TransferRecord& transfer = outcome.transfers[*it];
-    const bool cycle = transfer.kind == "replication";
+    const bool cycle = transfer.kind == TransferKind::replication;
     if (!cycle || cycles_seen < kLastCyclesKept || mattered_for_rpo(transfer, vm)) {
       keep[*it] = true;
     }
@@ -102,15 +102,16 @@ Json summary_json(const Outcome& outcome, const VmTransfers& group, const std::v
     const TransferRecord& transfer = outcome.transfers[i];
     bytes += transfer.bytes;
     listed += keep[i];
-    if (transfer.result == "completed") {
+    if (transfer.result == TransferResult::completed) {
       ++completed;
       bytes_completed += transfer.bytes;
-      if (transfer.kind == "replication" && (!newest_point || transfer.as_of_s > *newest_point)) {
+      if (transfer.kind == TransferKind::replication &&
+          (!newest_point || transfer.as_of_s > *newest_point)) {
         newest_point = transfer.as_of_s;
       }
-    } else if (transfer.result == "lost") {
+    } else if (transfer.result == TransferResult::lost) {
       ++lost;
-    } else if (transfer.result == "cancelled") {
+    } else if (transfer.result == TransferResult::cancelled) {
       ++cancelled;
     } else {
       ++in_flight;

@@ -128,7 +128,7 @@ TEST(Drive, AnActivityCancelledAfterItEndedIsNeverReported) {
   int cut = 0;
   for (const TransferRecord& t : engine.outcome().transfers) {
     if (t.start_s == 900.0) {
-      EXPECT_NE(t.result, "completed") << t.vm;
+      EXPECT_NE(t.result, TransferResult::completed) << t.vm;
       ++cut;
     }
   }

@@ -38,11 +38,11 @@ TEST(Engine, ALimitedLinkShipsTheCyclesInTurn) {
   ASSERT_EQ(o.transfers.size(), 4u);
   const double ends[] = {907.22, 914.44};
   for (std::size_t i = 0; i < 2; ++i) {
-    EXPECT_EQ(o.transfers[i].result, "completed") << o.transfers[i].vm;
+    EXPECT_EQ(o.transfers[i].result, TransferResult::completed) << o.transfers[i].vm;
     EXPECT_NEAR(*o.transfers[i].end_s, ends[i], 1e-6) << o.transfers[i].vm;
   }
-  EXPECT_EQ(o.transfers[2].result, "lost");
-  EXPECT_EQ(o.transfers[3].result, "lost");
+  EXPECT_EQ(o.transfers[2].result, TransferResult::lost);
+  EXPECT_EQ(o.transfers[3].result, TransferResult::lost);
   EXPECT_NEAR(*vm_result(o, "ad").rpo_s, 20, 1e-6);
   EXPECT_NEAR(*vm_result(o, "db").rpo_s, 20, 1e-6);
   EXPECT_NEAR(*vm_result(o, "app").rpo_s, 920, 1e-6);

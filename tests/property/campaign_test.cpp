@@ -193,8 +193,8 @@ void check_case(std::uint64_t seed, Checked& checked) {
            std::to_string(t.end_s) + "|" + t.detail;
   });
   expect_unique<TransferRecord>(o.transfers, "transfer", [](const TransferRecord& t) {
-    return t.vm + "|" + t.kind + "|" + t.target_host + "|" + std::to_string(t.start_s) + "|" +
-           std::to_string(t.as_of_s);
+    return t.vm + "|" + to_string(t.kind) + "|" + t.target_host + "|" + std::to_string(t.start_s) +
+           "|" + std::to_string(t.as_of_s);
   });
   EXPECT_EQ(o.vms.size(), realized.plan.vms.size());
 

@@ -78,7 +78,7 @@ void add_cycles(Outcome& outcome, double from_s, double to_s, const char* source
       TransferRecord t;
       t.job = "to-dr";
       t.vm = vm;
-      t.kind = "replication";
+      t.kind = TransferKind::replication;
       t.source_host =
           (std::string(vm) == "ad" || std::string(vm) == "db") ? "esx1" : source_for_web;
       t.target_host = "dr1";
@@ -86,7 +86,7 @@ void add_cycles(Outcome& outcome, double from_s, double to_s, const char* source
       t.start_s = tick;
       t.end_s = tick + 28.82;
       t.bytes = 900 * kMB;
-      t.result = "completed";
+      t.result = TransferResult::completed;
       outcome.transfers.push_back(t);
     }
   }
@@ -157,13 +157,13 @@ Sample site_outage_sample() {
     TransferRecord t;
     t.job = "to-dr";
     t.vm = vm;
-    t.kind = "replication";
+    t.kind = TransferKind::replication;
     t.source_host = std::string(vm) == "ad" || std::string(vm) == "db" ? "esx1" : "esx2";
     t.target_host = "dr1";
     t.as_of_s = T;
     t.start_s = T;
     t.bytes = 900 * kMB;
-    t.result = "lost";
+    t.result = TransferResult::lost;
     o.transfers.push_back(t);
   }
   // Declared at T + 60, started at T + 360, boots in order ad, db, app, web.

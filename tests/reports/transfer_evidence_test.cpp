@@ -42,7 +42,7 @@ const nlohmann::json& summary_of(const nlohmann::json& report, const std::string
 }
 
 TransferRecord cycle(const std::string& vm, double tick_s, std::optional<double> end_s,
-                     const std::string& result, const std::string& kind = "replication") {
+                     TransferResult result, TransferKind kind = TransferKind::replication) {
   TransferRecord t;
   t.job = "to-dr";
   t.vm = vm;
@@ -108,18 +108,20 @@ TEST(TransferEvidence, SummaryKeepsWhatMadeTheRpoAndEverySync) {
   Sample sample = site_outage_sample();
   Outcome& o = sample.outcome;
   o.transfers.clear();
-  o.transfers.push_back(cycle("db", 0, 30, "completed"));
-  o.transfers.push_back(cycle("db", 900, 930, "completed"));
+  o.transfers.push_back(cycle("db", 0, 30, TransferResult::completed));
+  o.transfers.push_back(cycle("db", 900, 930, TransferResult::completed));
   for (double tick = 1800; tick <= 6300; tick += 900) {
-    o.transfers.push_back(cycle("db", tick, tick + 10, "lost"));
+    o.transfers.push_back(cycle("db", tick, tick + 10, TransferResult::lost));
   }
-  o.transfers.push_back(cycle("db", 7000, 7300, "completed"));  // in flight at 7200
-  o.transfers.push_back(cycle("db", 9000, 9030, "completed", "reverse_sync"));
+  o.transfers.push_back(cycle("db", 7000, 7300, TransferResult::completed));  // in flight at 7200
+  o.transfers.push_back(
+      cycle("db", 9000, 9030, TransferResult::completed, TransferKind::reverse_sync));
   for (double tick = 9900; tick <= 12600; tick += 900) {
-    o.transfers.push_back(cycle("db", tick, tick + 30, "completed"));
+    o.transfers.push_back(cycle("db", tick, tick + 30, TransferResult::completed));
   }
-  o.transfers.push_back(cycle("db", 13000, std::nullopt, "in_flight"));
-  o.transfers.push_back(cycle("db", 13100, 13130, "completed", "final_sync"));
+  o.transfers.push_back(cycle("db", 13000, std::nullopt, TransferResult::in_flight));
+  o.transfers.push_back(
+      cycle("db", 13100, 13130, TransferResult::completed, TransferKind::final_sync));
   for (VmResult& vm : o.vms) {
     if (vm.name == "db") vm.recovery_point_s = 900;
   }

@@ -80,10 +80,10 @@ TEST(SimLinkLimit, OneAtATimeGivesTheRposTheOrderImplies) {
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(b.size(), 1u);
   ASSERT_EQ(c.size(), 1u);
-  EXPECT_EQ(a[0].result, "completed");
+  EXPECT_EQ(a[0].result, TransferResult::completed);
   EXPECT_NEAR(*a[0].end_s, 907.22, kTol);
-  EXPECT_EQ(b[0].result, "lost");
-  EXPECT_EQ(c[0].result, "lost");
+  EXPECT_EQ(b[0].result, TransferResult::lost);
+  EXPECT_EQ(c[0].result, TransferResult::lost);
   EXPECT_NEAR(c[0].start_s, 900, kTol);  // started by the engine at the tick, then waited
   EXPECT_NEAR(*vm(o, "a").rpo_s, 10, kTol);
   EXPECT_NEAR(*vm(o, "b").rpo_s, 910, kTol);
@@ -110,7 +110,7 @@ TEST(SimLinkLimit, TwoSlotsShareTheLinkAndTheThirdWaits) {
   const Outcome o = run(queue_on_the_wan(2, 918));
   EXPECT_NEAR(*transfers_of(o, "a")[0].end_s, 914.42, kTol);
   EXPECT_NEAR(*transfers_of(o, "b")[0].end_s, 914.42, kTol);
-  EXPECT_EQ(transfers_of(o, "c")[0].result, "lost");
+  EXPECT_EQ(transfers_of(o, "c")[0].result, TransferResult::lost);
   EXPECT_NEAR(*vm(o, "a").rpo_s, 18, kTol);
   EXPECT_NEAR(*vm(o, "b").rpo_s, 18, kTol);
   EXPECT_NEAR(*vm(o, "c").rpo_s, 918, kTol);
@@ -151,8 +151,8 @@ TEST(SimLinkLimit, ALinkCutLosesTheWaitingTransfersToo) {
   for (const char* name : {"a", "b"}) {
     const auto t = transfers_of(o, name);
     ASSERT_EQ(t.size(), 2u) << name;
-    EXPECT_EQ(t[0].result, "lost") << name;
-    EXPECT_EQ(t[1].result, "completed") << name;
+    EXPECT_EQ(t[0].result, TransferResult::lost) << name;
+    EXPECT_EQ(t[1].result, TransferResult::completed) << name;
   }
   EXPECT_NEAR(*transfers_of(o, "a")[1].end_s, 1814.42, kTol);
   EXPECT_NEAR(*transfers_of(o, "b")[1].end_s, 1828.84, kTol);
@@ -174,11 +174,11 @@ TEST(SimLinkLimit, FinalSyncsOfAPlannedFailoverQueue) {
   for (const char* name : {"a", "b"}) {
     const auto cycle = transfers_of(o, name);
     ASSERT_EQ(cycle.size(), 1u) << name;
-    EXPECT_EQ(cycle[0].result, "cancelled") << name;
+    EXPECT_EQ(cycle[0].result, TransferResult::cancelled) << name;
     EXPECT_NEAR(*vm(o, name).rpo_s, 0, kTol) << name;
   }
-  const auto sync_a = transfers_of(o, "a", "final_sync");
-  const auto sync_b = transfers_of(o, "b", "final_sync");
+  const auto sync_a = transfers_of(o, "a", TransferKind::final_sync);
+  const auto sync_b = transfers_of(o, "b", TransferKind::final_sync);
   ASSERT_EQ(sync_a.size(), 1u);
   ASSERT_EQ(sync_b.size(), 1u);
   EXPECT_NEAR(*sync_a[0].end_s, 1028.52, kTol);

@@ -48,10 +48,10 @@ Outcome sample() {
   o.vms[1].outcome = VmOutcome::lost;
   o.vms[1].reason = "no recovery point";
   o.timeline = {TimelineStep{"db", "boot", "dr1", 7605, 7665, "x"}};
-  o.transfers = {TransferRecord{"to-dr", "db", "replication", "esx1", "dr1", 900, 900, 907.22, 9e8,
-                                "completed"},
-                 TransferRecord{"to-dr", "db", "replication", "esx1", "dr1", 1800, 1800,
-                                std::nullopt, 1.0 / 7.0, "in_flight"}};
+  o.transfers = {TransferRecord{"to-dr", "db", TransferKind::replication, "esx1", "dr1", 900, 900,
+                                907.22, 9e8, TransferResult::completed},
+                 TransferRecord{"to-dr", "db", TransferKind::replication, "esx1", "dr1", 1800, 1800,
+                                std::nullopt, 1.0 / 7.0, TransferResult::in_flight}};
   o.production_untouched = false;
   o.summary.rto_s = 465;
   o.summary.objectives_met = false;
@@ -131,9 +131,10 @@ TEST(OutcomeJson, MalformedInputThrows) {
 TEST(OutcomeWire, RoundTripIsLossless) {
   Outcome o = sample();
   o.transfers[0].end_s = -0.0;
-  o.transfers.push_back(TransferRecord{"back", "web", "reverse_sync", "dr1", "esx2",
+  o.transfers.push_back(TransferRecord{"back", "web", TransferKind::reverse_sync, "dr1", "esx2",
                                        std::numeric_limits<double>::infinity(), 0.1 + 0.2, 1e-300,
-                                       std::numeric_limits<double>::quiet_NaN(), "lost"});
+                                       std::numeric_limits<double>::quiet_NaN(),
+                                       TransferResult::lost});
   const std::string wire = outcome_to_wire(o);
   const Outcome back = outcome_from_wire(wire);
   ASSERT_EQ(back.transfers.size(), 3u);
@@ -145,9 +146,9 @@ TEST(OutcomeWire, RoundTripIsLossless) {
   EXPECT_EQ(outcome_to_json(finite_back).dump(), outcome_to_json(finite).dump());
   const TransferRecord& last = back.transfers[2];
   EXPECT_EQ(last.job, "back");
-  EXPECT_EQ(last.kind, "reverse_sync");
+  EXPECT_EQ(last.kind, TransferKind::reverse_sync);
   EXPECT_EQ(last.source_host, "dr1");
-  EXPECT_EQ(last.result, "lost");
+  EXPECT_EQ(last.result, TransferResult::lost);
   EXPECT_TRUE(std::isinf(last.as_of_s));
   EXPECT_EQ(last.start_s, 0.1 + 0.2);  // bit for bit
   EXPECT_EQ(last.end_s, std::optional<double>(1e-300));
@@ -176,7 +177,13 @@ TEST(OutcomeWire, MalformedInputThrows) {
   EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 99 1 2 3 4\n"), std::invalid_argument);
   EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 two 3 4\n"), std::invalid_argument);
   EXPECT_THROW(outcome_from_wire("{\"vms\": []}\n"), nlohmann::json::exception);
-  EXPECT_NO_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 - 4\n"));
+  // sample()'s names: to-dr, db, replication, esx1, dr1, completed, in_flight. A kind or a
+  // result must name a TransferKind or a TransferResult.
+  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 - 4\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 1 2 3 4 1 1 2 - 4\n"), std::invalid_argument);
+  EXPECT_NO_THROW(outcome_from_wire(wire + "0 1 2 3 4 5 1 2 - 4\n"));
+  EXPECT_EQ(outcome_from_wire(wire + "0 1 2 3 4 6 1 2 - 4\n").transfers.back().result,
+            TransferResult::in_flight);
 }
 
 }  // namespace

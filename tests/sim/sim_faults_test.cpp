@@ -139,10 +139,10 @@ TEST(SimFaults, ACutFinalSyncWaitsForTheRepairAndLosesNothing) {
   ASSERT_EQ(a.outcome, VmOutcome::recovered) << a.reason;
   EXPECT_NEAR(*a.rpo_s, 0, kTol);
   EXPECT_NEAR(*a.rto_s, 1130.5 + 0.02 + 130e6 / kWanBps + 45 - 1000, 1e-3);
-  const std::vector<TransferRecord> syncs = transfers_of(o, "a", "final_sync");
+  const std::vector<TransferRecord> syncs = transfers_of(o, "a", TransferKind::final_sync);
   ASSERT_EQ(syncs.size(), 2u);
-  EXPECT_EQ(syncs[0].result, "lost");
-  EXPECT_EQ(syncs[1].result, "completed");
+  EXPECT_EQ(syncs[0].result, TransferResult::lost);
+  EXPECT_EQ(syncs[1].result, TransferResult::completed);
 }
 
 TEST(SimFaults, ACutFinalSyncPastItsTimeoutRestoresTheNewestPoint) {

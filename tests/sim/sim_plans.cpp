@@ -79,7 +79,7 @@ const VmResult& vm(const Outcome& outcome, const std::string& name) {
 }
 
 std::vector<TransferRecord> transfers_of(const Outcome& outcome, const std::string& vm,
-                                         const std::string& kind) {
+                                         TransferKind kind) {
   std::vector<TransferRecord> found;
   for (const TransferRecord& t : outcome.transfers) {
     if (t.vm == vm && t.kind == kind) found.push_back(t);

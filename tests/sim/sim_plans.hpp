@@ -34,9 +34,9 @@ Event action_at(Event::Kind kind, double at_s);
 Outcome run(const Scenario& scenario);
 
 const VmResult& vm(const Outcome& outcome, const std::string& name);
-// Transfers of one VM of a kind ("replication", "final_sync", "reverse_sync"), in start order.
+// Transfers of one VM of a kind, in start order.
 std::vector<TransferRecord> transfers_of(const Outcome& outcome, const std::string& vm,
-                                         const std::string& kind = "replication");
+                                         TransferKind kind = TransferKind::replication);
 // Timeline steps of a VM named `step`, in order.
 std::vector<TimelineStep> steps_of(const Outcome& outcome, const std::string& vm,
                                    const std::string& step);

@@ -30,7 +30,7 @@ TEST(SimNetwork, LoneTransferTakesLatencyPlusBytesOverBandwidth) {
   const auto t = transfers_of(o, "a");
   ASSERT_EQ(t.size(), 1u);
   // Tick at 900 s ships 1 MB/s x 900 s = 9e8 B: 0.02 + 9e8 / 125e6 = 7.22 s.
-  EXPECT_EQ(t[0].result, "completed");
+  EXPECT_EQ(t[0].result, TransferResult::completed);
   EXPECT_DOUBLE_EQ(t[0].bytes, 9e8);
   EXPECT_NEAR(t[0].start_s, 900.0, kTol);
   ASSERT_TRUE(t[0].end_s);
@@ -73,7 +73,7 @@ TEST(SimNetwork, TrafficInsideASiteIsFreeAndInstant) {
   const Outcome o = run(s);
   const auto t = transfers_of(o, "a");
   ASSERT_EQ(t.size(), 1u);
-  EXPECT_EQ(t[0].result, "completed");
+  EXPECT_EQ(t[0].result, TransferResult::completed);
   EXPECT_NEAR(*t[0].end_s, 900, kTol);
 }
 
@@ -206,7 +206,7 @@ TEST(SimRecovery, RpoJustBeforeAndJustAfterATransferCompletes) {
     EXPECT_NEAR(*r.rto_s, 405, kTol) << at;
     const auto t = transfers_of(o, "a");
     ASSERT_FALSE(t.empty());
-    EXPECT_EQ(t[0].result, at < 907.22 ? "lost" : "completed") << at;
+    EXPECT_EQ(t[0].result, at < 907.22 ? TransferResult::lost : TransferResult::completed) << at;
   }
 }
 
@@ -284,7 +284,8 @@ TEST(SimOperations, TestFailoverLeavesProductionUntouched) {
   EXPECT_NEAR(*b.rpo_s, 100, kTol);
   for (const std::string name : {"a", "b"}) {
     int completed = 0;
-    for (const TransferRecord& t : transfers_of(o, name)) completed += t.result == "completed";
+    for (const TransferRecord& t : transfers_of(o, name))
+      completed += t.result == TransferResult::completed;
     EXPECT_EQ(completed, 3) << name;  // 900, 1800, 2700
     EXPECT_TRUE(steps_of(o, name, "power_off").empty()) << name;
   }
@@ -311,7 +312,7 @@ TEST(SimOperations, PlannedFailoverHasNoDataLossAndShutsDownInReverse) {
   ASSERT_EQ(shut_b.size(), 1u);
   EXPECT_NEAR(shut_b[0].start_s, 1000, kTol);
   EXPECT_NEAR(shut_a[0].start_s, 1030, kTol);
-  const auto sync_a = transfers_of(o, "a", "final_sync");
+  const auto sync_a = transfers_of(o, "a", TransferKind::final_sync);
   ASSERT_EQ(sync_a.size(), 1u);
   EXPECT_NEAR(*sync_a[0].end_s, 1061.3, kTol);
   EXPECT_NEAR(*a.rto_s, 106.3, kTol);
@@ -364,7 +365,7 @@ TEST(SimFailures, WanCutThenOutage) {
   EXPECT_NEAR(*r.rto_s, 405, kTol);
   for (const TransferRecord& t : transfers_of(o, "a")) {
     if (t.start_s > 1000) {
-      EXPECT_NE(t.result, "completed") << t.as_of_s;
+      EXPECT_NE(t.result, TransferResult::completed) << t.as_of_s;
     }
   }
 }
@@ -380,8 +381,8 @@ TEST(SimFailures, LinkCutLosesTheTransferInFlight) {
   const Outcome o = run(s);
   const auto t = transfers_of(o, "a");
   ASSERT_EQ(t.size(), 2u);
-  EXPECT_EQ(t[0].result, "lost");
-  EXPECT_EQ(t[1].result, "completed");
+  EXPECT_EQ(t[0].result, TransferResult::lost);
+  EXPECT_EQ(t[1].result, TransferResult::completed);
   EXPECT_DOUBLE_EQ(t[1].bytes, 1.8e9);
   EXPECT_NEAR(*t[1].end_s, 1800 + 14.42, kTol);
 }
@@ -408,7 +409,7 @@ TEST(SimOperations, Failback) {
   EXPECT_NEAR(*r.failback->rpo_s, 0, kTol);
   ASSERT_TRUE(r.failback->rto_s);
   EXPECT_NEAR(*r.failback->rto_s, 75.55424, kTol);
-  const auto back = transfers_of(o, "a", "reverse_sync");
+  const auto back = transfers_of(o, "a", TransferKind::reverse_sync);
   ASSERT_EQ(back.size(), 2u);  // the changes made at DR, then the final sync
   EXPECT_DOUBLE_EQ(back[0].bytes, 4.595e9);
   EXPECT_NEAR(*back[0].end_s, 6036.78, kTol);
