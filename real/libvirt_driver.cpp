@@ -122,77 +122,98 @@ ConsoleWatcher* LibvirtRun::console(const std::string& host, const std::string& 
   return found == consoles_.end() ? nullptr : found->second.get();
 }
 
-void LibvirtRun::carry_out(const std::vector<Command>& commands) {
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    const Command& command = commands[i];
-    log(describe(command));
-    if (std::holds_alternative<DeleteInstance>(command)) {
-      // A run of deletions (a test's cleanup) goes side by side: destroying a guest takes
-      // libvirt about 2 s on a loaded machine. All are done before the next command.
-      std::vector<std::thread> deletions;
-      for (; i < commands.size() && std::holds_alternative<DeleteInstance>(commands[i]); ++i) {
-        if (&commands[i] != &command) log(describe(commands[i]));
-        deletions.emplace_back(
-            [this, c = std::get<DeleteInstance>(commands[i])] { delete_instance(c); });
-      }
-      --i;
-      for (auto& deletion : deletions) deletion.join();
-      continue;
-    }
-    std::visit(
-        [this](const auto& c) {
-          using C = std::decay_t<decltype(c)>;
-          if constexpr (std::is_same_v<C, SeedReplica>) {
+// A run of deletions (a test's cleanup) goes side by side: destroying a guest takes libvirt
+// about 2 s on a loaded machine. All are done before the next command. Returns the index
+// of the first command after the run.
+std::size_t LibvirtRun::delete_side_by_side(const std::vector<Command>& commands,
+                                            std::size_t first) {
+  std::vector<std::thread> deletions;
+  std::size_t i = first;
+  for (; i < commands.size() && std::holds_alternative<DeleteInstance>(commands[i]); ++i) {
+    if (i != first) log(describe(commands[i]));
+    deletions.emplace_back(
+        [this, c = std::get<DeleteInstance>(commands[i])] { delete_instance(c); });
+  }
+  for (auto& deletion : deletions) deletion.join();
+  return i;
+}
+
+// A seed the engine asks for once the clock runs: done in place, and only noted if it fails.
+void LibvirtRun::seed_late(const SeedReplica& seed) {
+  std::string detail;
+  if (!replicate(seed.vm, seed.vm, seed.source_host, seed.target_host, 0.0, 0, std::nullopt,
+                 detail)) {
+    note("late seeding of " + seed.vm + " failed: " + detail);
+  }
+}
+
+void LibvirtRun::prune_point(const PrunePoint& prune) {
+  std::string volume;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto key = point_key(prune.vm, prune.host, prune.as_of_s);
+    if (points_.count(key)) volume = points_.at(key);
+    points_.erase(key);
+  }
+  HostState* h = host(prune.host);
+  if (!volume.empty() && h && h->up && virt::delete_volume(*h->conn, volume)) {
+    journal_.removed({"volume", prune.host, h->uri, volume, "", ""});
+  }
+}
+
+// One command: the long ones (transfers, restores, boots, shutdowns) on a worker thread
+// that posts their end; the others in place.
+void LibvirtRun::carry_out_one(const Command& command) {
+  std::visit(
+      [this](const auto& c) {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, SeedReplica>) {
+          seed_late(c);
+        } else if constexpr (std::is_same_v<C, StartTransfer>) {
+          spawn([this, c] {
             std::string detail;
-            if (!replicate(c.vm, c.vm, c.source_host, c.target_host, 0.0, 0, std::nullopt,
-                           detail)) {
-              note("late seeding of " + c.vm + " failed: " + detail);
-            }
-          } else if constexpr (std::is_same_v<C, StartTransfer>) {
-            spawn([this, c] {
-              std::string detail;
-              const bool ok = replicate(c.vm, c.instance, c.source_host, c.target_host, c.as_of_s,
-                                        c.id, c.bytes, detail);
-              if (!cancelled(c.id)) post(TransferEnded{c.id, ok, detail});
-            });
-          } else if constexpr (std::is_same_v<C, CancelTransfer>) {
-            std::lock_guard<std::mutex> lock(mutex_);
-            cancelled_.insert(c.id);
-          } else if constexpr (std::is_same_v<C, PrunePoint>) {
-            std::string volume;
-            {
-              std::lock_guard<std::mutex> lock(mutex_);
-              const auto key = point_key(c.vm, c.host, c.as_of_s);
-              if (points_.count(key)) volume = points_.at(key);
-              points_.erase(key);
-            }
-            HostState* h = host(c.host);
-            if (!volume.empty() && h && h->up && virt::delete_volume(*h->conn, volume)) {
-              journal_.removed({"volume", c.host, h->uri, volume, "", ""});
-            }
-          } else if constexpr (std::is_same_v<C, StartRestore>) {
-            spawn([this, c] {
-              std::string detail;
-              const bool ok = restore(c, detail);
-              post(RestoreEnded{c.id, ok, detail});
-            });
-          } else if constexpr (std::is_same_v<C, StartBoot>) {
-            spawn([this, c] { post(boot(c)); });
-          } else if constexpr (std::is_same_v<C, StartShutdown>) {
-            spawn([this, c] { post(shutdown(c)); });
-          } else if constexpr (std::is_same_v<C, PowerOff>) {
-            power_off(c.host, c.instance);
-          } else if constexpr (std::is_same_v<C, DeleteInstance>) {
-            delete_instance(c);
-          } else if constexpr (std::is_same_v<C, InjectFailure>) {
-            inject(c);
-          } else if constexpr (std::is_same_v<C, Repair>) {
-            repair(c);
-          } else if constexpr (std::is_same_v<C, CorruptData>) {
-            corrupt(c);
-          }
-        },
-        command);
+            const bool ok = replicate(c.vm, c.instance, c.source_host, c.target_host, c.as_of_s,
+                                      c.id, c.bytes, detail);
+            if (!cancelled(c.id)) post(TransferEnded{c.id, ok, detail});
+          });
+        } else if constexpr (std::is_same_v<C, CancelTransfer>) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          cancelled_.insert(c.id);
+        } else if constexpr (std::is_same_v<C, PrunePoint>) {
+          prune_point(c);
+        } else if constexpr (std::is_same_v<C, StartRestore>) {
+          spawn([this, c] {
+            std::string detail;
+            const bool ok = restore(c, detail);
+            post(RestoreEnded{c.id, ok, detail});
+          });
+        } else if constexpr (std::is_same_v<C, StartBoot>) {
+          spawn([this, c] { post(boot(c)); });
+        } else if constexpr (std::is_same_v<C, StartShutdown>) {
+          spawn([this, c] { post(shutdown(c)); });
+        } else if constexpr (std::is_same_v<C, PowerOff>) {
+          power_off(c.host, c.instance);
+        } else if constexpr (std::is_same_v<C, DeleteInstance>) {
+          delete_instance(c);
+        } else if constexpr (std::is_same_v<C, InjectFailure>) {
+          inject(c);
+        } else if constexpr (std::is_same_v<C, Repair>) {
+          repair(c);
+        } else if constexpr (std::is_same_v<C, CorruptData>) {
+          corrupt(c);
+        }
+      },
+      command);
+}
+
+void LibvirtRun::carry_out(const std::vector<Command>& commands) {
+  for (std::size_t i = 0; i < commands.size();) {
+    log(describe(commands[i]));
+    if (std::holds_alternative<DeleteInstance>(commands[i])) {
+      i = delete_side_by_side(commands, i);
+    } else {
+      carry_out_one(commands[i++]);
+    }
   }
 }
 

@@ -7,14 +7,38 @@
 
 namespace firedrill::libvirt_run {
 
-bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
-  HostState* h = host(command.host);
-  if (!h || !h->up) {
-    detail = "host " + command.host + " is down";
-    return false;
-  }
-  std::string point;
-  virt::DomainFacts facts;
+namespace {
+
+// The definition of a restored copy: the source's captured template, on the point's clone,
+// at the address and on the network the command gives (the template's network when the
+// command names none the plan knows).
+GuestSpec restored_guest_spec(const Plan& plan, const StartRestore& command,
+                              const virt::DomainFacts& facts, const std::string& uuid,
+                              const std::string& disk_path) {
+  GuestSpec spec;
+  spec.name = command.instance;
+  spec.uuid = uuid;
+  spec.memory_KiB = facts.memory_KiB > 0 ? facts.memory_KiB : kMinMemoryKiB;
+  spec.vcpus = facts.vcpus;
+  spec.kernel = facts.kernel;
+  spec.initrd = facts.initrd;
+  spec.cmdline = facts.cmdline;
+  const Network* network = find_network(plan, command.network);
+  spec.ip = ip_with_prefix(command.ip, network ? network->subnet : "");
+  spec.disk_path = disk_path;
+  spec.network = network ? network->name_in_libvirt()
+                         : (command.network.empty() ? facts.network : command.network);
+  spec.tap = tap_name(command.host, command.instance);
+  spec.address_by_agent = find_vm(plan, command.vm)->guest.re_ip == GuestReIp::agent;
+  return spec;
+}
+
+}  // namespace
+
+// The recovery point a restore clones and the template of the VM's definition; false
+// (with why) when the run holds no such point.
+bool LibvirtRun::find_point(const StartRestore& command, std::string& point,
+                            virt::DomainFacts& facts, std::string& detail) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto found = points_.find(point_key(command.vm, command.host, command.point_as_of_s));
@@ -26,6 +50,43 @@ bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
              " ms on " + command.host;
     return false;
   }
+  return true;
+}
+
+// An existing domain of the restored instance's name (not the VM's own home) is redefined
+// only when this run created it and it is stopped; `uuid` gets its UUID, which the new
+// definition keeps.
+bool LibvirtRun::may_redefine(const StartRestore& command, virDomainPtr existing, std::string& uuid,
+                              std::string& detail) {
+  bool made_here;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    made_here = created_.count({command.host, command.instance}) > 0;
+  }
+  if (!made_here) {
+    detail = "a domain named " + command.instance + " already exists on " + command.host +
+             " and this run did not create it: refusing to touch it";
+    return false;
+  }
+  if (virt::is_active(existing)) {
+    detail = "domain " + command.instance + " still runs on " + command.host;
+    return false;
+  }
+  char text[VIR_UUID_STRING_BUFLEN] = {};
+  virDomainGetUUIDString(existing, text);
+  uuid = text;
+  return true;
+}
+
+bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
+  HostState* h = host(command.host);
+  if (!h || !h->up) {
+    detail = "host " + command.host + " is down";
+    return false;
+  }
+  std::string point;
+  virt::DomainFacts facts;
+  if (!find_point(command, point, facts, detail)) return false;
   virt::Vol from = h->conn->volume(point);
   if (!from) {
     detail = "recovery point volume " + point + " is gone from " + command.host;
@@ -37,23 +98,7 @@ bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
   if (virt::Domain existing = h->conn->domain(command.instance)) {
     const bool own_home = command.failback && command.instance == command.vm;
     if (own_home) return restore_home(command, *h, from.get(), existing.get(), detail);
-    bool made_here;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      made_here = created_.count({command.host, command.instance}) > 0;
-    }
-    if (!own_home && !made_here) {
-      detail = "a domain named " + command.instance + " already exists on " + command.host +
-               " and this run did not create it: refusing to touch it";
-      return false;
-    }
-    if (virt::is_active(existing.get())) {
-      detail = "domain " + command.instance + " still runs on " + command.host;
-      return false;
-    }
-    char text[VIR_UUID_STRING_BUFLEN] = {};
-    virDomainGetUUIDString(existing.get(), text);
-    uuid = text;
+    if (!may_redefine(command, existing.get(), uuid, detail)) return false;
   }
   const std::string volume =
       "fdi-" + run_id_ + "-" + command.instance + "-" + ms_text(command.point_as_of_s) + ".img";
@@ -63,21 +108,8 @@ bool LibvirtRun::restore(const StartRestore& command, std::string& detail) {
     detail = "cannot copy " + point + " to " + volume + ": " + virt::last_error();
     return false;
   }
-  GuestSpec spec;
-  spec.name = command.instance;
-  spec.uuid = uuid;
-  spec.memory_KiB = facts.memory_KiB > 0 ? facts.memory_KiB : kMinMemoryKiB;
-  spec.vcpus = facts.vcpus;
-  spec.kernel = facts.kernel;
-  spec.initrd = facts.initrd;
-  spec.cmdline = facts.cmdline;
-  const Network* network = find_network(scenario_.plan, command.network);
-  spec.ip = ip_with_prefix(command.ip, network ? network->subnet : "");
-  spec.disk_path = virt::volume_path(disk.get());
-  spec.network = network ? network->name_in_libvirt()
-                         : (command.network.empty() ? facts.network : command.network);
-  spec.tap = tap_name(command.host, command.instance);
-  spec.address_by_agent = find_vm(scenario_.plan, command.vm)->guest.re_ip == GuestReIp::agent;
+  const GuestSpec spec =
+      restored_guest_spec(scenario_.plan, command, facts, uuid, virt::volume_path(disk.get()));
   if (uuid.empty()) journal_.created({"domain", command.host, h->uri, command.instance, "", ""});
   virt::Domain domain(virDomainDefineXML(h->conn->get(), guest_domain_xml(spec).c_str()));
   if (!domain) {
@@ -151,6 +183,87 @@ bool LibvirtRun::restore_home(const StartRestore& command, HostState& home, virS
   return true;
 }
 
+namespace {
+
+// libvirt.json's record of a boot, as it starts; its ladder and end are added after.
+json boot_evidence(const StartBoot& command, double started_s, bool test, Readiness readiness) {
+  return {{"id", command.id},
+          {"vm", command.vm},
+          {"instance", command.instance},
+          {"host", command.host},
+          {"start", started_s},
+          {"test", test},
+          {"expected_boot_time", command.boot_time_s},
+          {"readiness", readiness_name(readiness)}};
+}
+
+json ladder_evidence(const std::vector<ReadinessStep>& ladder) {
+  json rungs = json::array();
+  for (const ReadinessStep& rung : ladder) {
+    rungs.push_back({{"step", rung.step},
+                     {"at", rung.at_s},
+                     {"passed", rung.passed},
+                     {"attempts", rung.attempts},
+                     {"detail", rung.detail}});
+  }
+  return rungs;
+}
+
+}  // namespace
+
+// A domain the run may boot: one it may touch. `test` says whether it is a test copy.
+bool LibvirtRun::may_boot(const StartBoot& command, bool& test, BootEnded& ended) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  test = test_instances_.count({command.host, command.instance}) > 0;
+  if (!may_touch(command.host, command.instance)) {
+    ended.retryable = false;
+    ended.detail = "domain " + command.instance +
+                   " is neither named by the plan nor created by "
+                   "this run";
+    return false;
+  }
+  return true;
+}
+
+// Split brain: another running copy of this VM on a reachable host.
+bool LibvirtRun::split_brain(const StartBoot& command, BootEnded& ended) {
+  for (const auto& [name, other] : hosts_) {
+    if (name == command.host || !other->up) continue;
+    virt::Domain copy = other->conn->domain(command.vm);
+    if (copy && virt::is_active(copy.get())) {
+      ended.retryable = false;
+      ended.detail = "refusing to boot " + command.instance + " on " + command.host + ": " +
+                     command.vm + " still runs on " + name + " (split brain)";
+      return true;
+    }
+  }
+  return false;
+}
+
+// The copy being booted becomes the VM's current one, at the address its restore gave it
+// (or the address of its previous copy).
+void LibvirtRun::remember_recovered_copy(const StartBoot& command) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto cidr = instance_cidr_.find({command.host, command.instance});
+  GuestCopy copy = copy_of_locked(command.vm);
+  recovered_[command.vm] = GuestCopy{command.host, command.instance,
+                                     cidr != instance_cidr_.end() ? cidr->second : copy.cidr};
+}
+
+void LibvirtRun::record_boot(const StartBoot& command, bool test, const BootEnded& ended,
+                             json boot) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (ended.ok) {
+    boot["ready"] = ended.readiness.back().at_s;
+    if (!test) vm_host_[command.vm] = command.host;
+    evidence_boots_.push_back(std::move(boot));
+  } else {
+    boot["failed"] = ended.detail;
+    boot["failed_at"] = now();
+    evidence_failed_boots_.push_back(std::move(boot));
+  }
+}
+
 BootEnded LibvirtRun::boot(const StartBoot& command) {
   BootEnded ended{command.id, false, "", std::nullopt, true, {}};
   HostState* h = host(command.host);
@@ -159,17 +272,7 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
     return ended;
   }
   bool test;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    test = test_instances_.count({command.host, command.instance}) > 0;
-    if (!may_touch(command.host, command.instance)) {
-      ended.retryable = false;
-      ended.detail = "domain " + command.instance +
-                     " is neither named by the plan nor created by "
-                     "this run";
-      return ended;
-    }
-  }
+  if (!may_boot(command, test, ended)) return ended;
   virt::Domain domain = h->conn->domain(command.instance);
   if (!domain) {
     ended.retryable = false;
@@ -178,66 +281,25 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
                        : "no domain " + command.instance + " on " + command.host;
     return ended;
   }
-  if (!test) {  // split brain: another running copy of this VM on a reachable host
-    for (const auto& [name, other] : hosts_) {
-      if (name == command.host || !other->up) continue;
-      virt::Domain copy = other->conn->domain(command.vm);
-      if (copy && virt::is_active(copy.get())) {
-        ended.retryable = false;
-        ended.detail = "refusing to boot " + command.instance + " on " + command.host + ": " +
-                       command.vm + " still runs on " + name + " (split brain)";
-        return ended;
-      }
-    }
-  }
+  if (!test && split_brain(command, ended)) return ended;
   const double started = now();
   if (!virt::is_active(domain.get()) && virDomainCreate(domain.get()) < 0) {
     ended.detail = "cannot start " + command.instance + ": " + virt::last_error();
     return ended;
   }
   const Vm& vm = *find_vm(scenario_.plan, command.vm);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const auto cidr = instance_cidr_.find({command.host, command.instance});
-    GuestCopy copy = copy_of_locked(command.vm);
-    recovered_[command.vm] = GuestCopy{command.host, command.instance,
-                                       cidr != instance_cidr_.end() ? cidr->second : copy.cidr};
-  }
+  remember_recovered_copy(command);
   ended.readiness.push_back({"running", now(), true, 1, "on " + command.host});
   const double deadline_s = started + std::max(kReadyTimeoutFloor_s, 10.0 * command.boot_time_s);
-  json boot = {{"id", command.id},
-               {"vm", command.vm},
-               {"instance", command.instance},
-               {"host", command.host},
-               {"start", started},
-               {"test", test},
-               {"expected_boot_time", command.boot_time_s},
-               {"readiness", readiness_name(vm.guest.readiness)}};
+  json boot = boot_evidence(command, started, test, vm.guest.readiness);
   bool tainted = false;
   ended.ok = (vm.guest.readiness != Readiness::console ||
               ready_by_console(command, *h, domain.get(), deadline_s, ended, boot)) &&
              climb_agent_ladder(command, domain.get(), vm, deadline_s, ended, tainted);
-  json ladder = json::array();
-  for (const ReadinessStep& rung : ended.readiness) {
-    ladder.push_back({{"step", rung.step},
-                      {"at", rung.at_s},
-                      {"passed", rung.passed},
-                      {"attempts", rung.attempts},
-                      {"detail", rung.detail}});
-  }
-  boot["ladder"] = ladder;
+  boot["ladder"] = ladder_evidence(ended.readiness);
   boot["tainted"] = tainted;
   boot["data_as_of"] = ended.data_as_of_s ? json(*ended.data_as_of_s) : json(nullptr);
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (ended.ok) {
-    boot["ready"] = ended.readiness.back().at_s;
-    if (!test) vm_host_[command.vm] = command.host;
-    evidence_boots_.push_back(boot);
-  } else {
-    boot["failed"] = ended.detail;
-    boot["failed_at"] = now();
-    evidence_failed_boots_.push_back(boot);
-  }
+  record_boot(command, test, ended, std::move(boot));
   return ended;
 }
 

@@ -102,6 +102,9 @@ class LibvirtRun : public Backend {
   // ---- setup (libvirt_setup.cpp)
   bool connect_hosts(RealRunResult& result);
   bool prepare_sources(RealRunResult& result);
+  bool provision_missing_sources(std::vector<std::string>& provisioned, RealRunResult& result);
+  bool check_source(const Vm& vm, bool fresh, RealRunResult& result);
+  bool source_up(const Vm& vm, bool fresh, RealRunResult& result);
   bool provision_source(const Vm& vm, HostState& host, std::string& error);
   bool guests_supported(RealRunResult& result);
   bool agent_source_ready(const Vm& vm, bool fresh, RealRunResult& result);
@@ -111,6 +114,10 @@ class LibvirtRun : public Backend {
   void post(DriverEvent event);
   void spawn(std::function<void()> work);
   void carry_out(const std::vector<Command>& commands);  // after the clock started
+  void carry_out_one(const Command& command);
+  std::size_t delete_side_by_side(const std::vector<Command>& commands, std::size_t first);
+  void seed_late(const SeedReplica& seed);
+  void prune_point(const PrunePoint& prune);
   void log(const std::string& line);
   void note(const std::string& line);
   // ---- replication (libvirt_replication.cpp)
@@ -120,13 +127,27 @@ class LibvirtRun : public Backend {
   bool replicate(const std::string& vm, const std::string& instance, const std::string& source,
                  const std::string& target, double as_of_s, ActivityId id,
                  std::optional<double> modelled_bytes, std::string& detail);
+  // Why a cycle cannot start now (a host unknown or down, the link down); "" when it can.
+  std::string replication_blocker(const std::string& source, const std::string& target);
+  virt::Vol create_point(HostState& target, const JournalObject& point, long long capacity_B,
+                         std::string& detail);
+  void merge_overlay(HostState& source, virDomainPtr domain, const JournalObject& overlay,
+                     const std::string& instance);
   // The plan's link between two hosts' sites; empty when they share a site or none joins them.
   std::string link_between_hosts(const std::string& a, const std::string& b) const;
   // ---- instances (libvirt_instances.cpp)
   bool restore(const StartRestore& command, std::string& detail);
+  bool find_point(const StartRestore& command, std::string& point, virt::DomainFacts& facts,
+                  std::string& detail);
+  bool may_redefine(const StartRestore& command, virDomainPtr existing, std::string& uuid,
+                    std::string& detail);
   bool restore_home(const StartRestore& command, HostState& home, virStorageVolPtr point,
                     virDomainPtr domain, std::string& detail);
   BootEnded boot(const StartBoot& command);
+  bool may_boot(const StartBoot& command, bool& test, BootEnded& ended);
+  bool split_brain(const StartBoot& command, BootEnded& ended);
+  void remember_recovered_copy(const StartBoot& command);
+  void record_boot(const StartBoot& command, bool test, const BootEnded& ended, json boot);
   ShutdownEnded shutdown(const StartShutdown& command);
   void power_off(const std::string& host, const std::string& instance);
   void delete_instance(const DeleteInstance& command);

@@ -186,99 +186,111 @@ bool LibvirtRun::agent_source_ready(const Vm& vm, bool fresh, RealRunResult& res
   return false;
 }
 
-bool LibvirtRun::prepare_sources(RealRunResult& result) {
-  if (!guests_supported(result)) return false;
-  // Missing sources are provisioned side by side (defining and starting a guest takes
-  // seconds on a loaded machine); the first error in plan order is reported.
-  std::vector<std::string> provisioned;
-  {
-    std::vector<const Vm*> missing;
-    for (const Vm& vm : scenario_.plan.vms) {
-      if (!host(vm.host)->conn->domain(vm.name)) missing.push_back(&vm);
+// Missing sources are provisioned side by side (defining and starting a guest takes seconds
+// on a loaded machine); the first error in plan order is reported.
+bool LibvirtRun::provision_missing_sources(std::vector<std::string>& provisioned,
+                                           RealRunResult& result) {
+  std::vector<const Vm*> missing;
+  for (const Vm& vm : scenario_.plan.vms) {
+    if (!host(vm.host)->conn->domain(vm.name)) missing.push_back(&vm);
+  }
+  std::vector<std::string> errors(missing.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    threads.emplace_back([this, &missing, &errors, i] {
+      provision_source(*missing[i], *host(missing[i]->host), errors[i]);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    if (!errors[i].empty()) {
+      result.exit_status = 2;
+      result.error = errors[i];
+      return false;
     }
-    std::vector<std::string> errors(missing.size());
-    std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < missing.size(); ++i) {
-      threads.emplace_back([this, &missing, &errors, i] {
-        provision_source(*missing[i], *host(missing[i]->host), errors[i]);
-      });
+    provisioned.push_back(missing[i]->name);
+  }
+  return true;
+}
+
+// A source found running (a provisioned one: just started) and a lab-style guest; its
+// definition becomes the template of its restored copies.
+bool LibvirtRun::check_source(const Vm& vm, bool fresh, RealRunResult& result) {
+  HostState* h = host(vm.host);
+  virt::Domain domain = h->conn->domain(vm.name);
+  std::string error;
+  if (!domain) {
+    result.exit_status = 2;
+    result.error = "source VM '" + vm.name + "' on " + vm.host + " vanished while provisioning";
+    return false;
+  }
+  if (!fresh) {
+    if (!virt::is_active(domain.get())) {
+      result.exit_status = 2;
+      result.error = "source VM '" + vm.name + "' exists on " + vm.host +
+                     " but is not running; start it first (the run never starts sources)";
+      return false;
     }
-    for (auto& thread : threads) thread.join();
-    for (std::size_t i = 0; i < missing.size(); ++i) {
-      if (!errors[i].empty()) {
-        result.exit_status = 2;
-        result.error = errors[i];
-        return false;
-      }
-      provisioned.push_back(missing[i]->name);
+    if (vm.guest.readiness == Readiness::console && !watch(*h, domain.get(), vm.name, error)) {
+      result.exit_status = 3;
+      result.error = vm.name + " on " + vm.host + ": " + error;
+      return false;
     }
   }
-  for (const Vm& vm : scenario_.plan.vms) {
-    HostState* h = host(vm.host);
-    virt::Domain domain = h->conn->domain(vm.name);
-    std::string error;
-    const bool fresh =
-        std::find(provisioned.begin(), provisioned.end(), vm.name) != provisioned.end();
-    if (!domain) {
-      result.exit_status = 2;
-      result.error = "source VM '" + vm.name + "' on " + vm.host + " vanished while provisioning";
-      return false;
-    }
-    if (!fresh) {
-      if (!virt::is_active(domain.get())) {
-        result.exit_status = 2;
-        result.error = "source VM '" + vm.name + "' exists on " + vm.host +
-                       " but is not running; start it first (the run never starts sources)";
-        return false;
-      }
-      if (vm.guest.readiness == Readiness::console && !watch(*h, domain.get(), vm.name, error)) {
-        result.exit_status = 3;
-        result.error = vm.name + " on " + vm.host + ": " + error;
-        return false;
-      }
-    }
-    const auto facts = virt::domain_facts(domain.get());
-    if (!facts || facts->kernel.empty() || facts->disk_path.empty()) {
-      result.exit_status = 2;
-      result.error = "source VM '" + vm.name + "' on " + vm.host +
-                     " is not a lab-style guest (kernel boot with one file-backed disk): the "
-                     "libvirt backend restores and re-IPs only such guests";
-      return false;
-    }
+  const auto facts = virt::domain_facts(domain.get());
+  if (!facts || facts->kernel.empty() || facts->disk_path.empty()) {
+    result.exit_status = 2;
+    result.error = "source VM '" + vm.name + "' on " + vm.host +
+                   " is not a lab-style guest (kernel boot with one file-backed disk): the "
+                   "libvirt backend restores and re-IPs only such guests";
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  templates_[vm.name] = *facts;
+  vm_host_[vm.name] = vm.host;
+  return true;
+}
+
+// A source is up when its READY line was seen (a provisioned one) or its agent answers, and
+// a console source has a measured clock skew, before replication starts.
+bool LibvirtRun::source_up(const Vm& vm, bool fresh, RealRunResult& result) {
+  if (vm.guest.readiness != Readiness::console) return agent_source_ready(vm, fresh, result);
+  ConsoleWatcher* watcher;
+  {
     std::lock_guard<std::mutex> lock(mutex_);
-    templates_[vm.name] = *facts;
-    vm_host_[vm.name] = vm.host;
+    watcher = consoles_.at({vm.host, vm.name}).get();
+  }
+  if (fresh) {
+    if (watcher->wait_ready(kReadyTimeoutFloor_s, {}) != ConsoleWatcher::Wait::ready) {
+      result.exit_status = 3;
+      result.error = "provisioned source " + vm.name + " on " + vm.host + " did not become ready";
+      return false;
+    }
+  }
+  for (int i = 0; i < 60 && !watcher->skew(); ++i) {  // heartbeats come every ~1.5 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!watcher->skew()) note("no clock skew measured for " + vm.name + " (no heartbeat seen)");
+  return true;
+}
+
+bool LibvirtRun::prepare_sources(RealRunResult& result) {
+  if (!guests_supported(result)) return false;
+  std::vector<std::string> provisioned;
+  if (!provision_missing_sources(provisioned, result)) return false;
+  const auto fresh = [&provisioned](const Vm& vm) {
+    return std::find(provisioned.begin(), provisioned.end(), vm.name) != provisioned.end();
+  };
+  for (const Vm& vm : scenario_.plan.vms) {
+    if (!check_source(vm, fresh(vm), result)) return false;
   }
   if (!provisioned.empty()) {
     std::string names;
     for (const auto& name : provisioned) names += (names.empty() ? "" : ", ") + name;
     note("provisioned source VMs from the lab guest (removed at the end): " + names);
   }
-  // Every source must be up (its READY line seen, for provisioned ones) and have a
-  // measured clock skew before replication starts.
   for (const Vm& vm : scenario_.plan.vms) {
-    const bool fresh =
-        std::find(provisioned.begin(), provisioned.end(), vm.name) != provisioned.end();
-    if (vm.guest.readiness != Readiness::console) {
-      if (!agent_source_ready(vm, fresh, result)) return false;
-      continue;
-    }
-    ConsoleWatcher* watcher;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      watcher = consoles_.at({vm.host, vm.name}).get();
-    }
-    if (fresh) {
-      if (watcher->wait_ready(kReadyTimeoutFloor_s, {}) != ConsoleWatcher::Wait::ready) {
-        result.exit_status = 3;
-        result.error = "provisioned source " + vm.name + " on " + vm.host + " did not become ready";
-        return false;
-      }
-    }
-    for (int i = 0; i < 60 && !watcher->skew(); ++i) {  // heartbeats come every ~1.5 s
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (!watcher->skew()) note("no clock skew measured for " + vm.name + " (no heartbeat seen)");
+    if (!source_up(vm, fresh(vm), result)) return false;
   }
   return true;
 }
