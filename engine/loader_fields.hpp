@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/json_reader.hpp"
+#include "engine/model.hpp"
 
 namespace firedrill::loading {
 
@@ -164,24 +165,17 @@ inline auto as_speed() {
   };
 }
 
-// One name of a string enum and the value it stands for.
-template <typename E>
-struct Choice {
-  std::string_view name;
-  E value;
-};
-
 // A string naming one of `choices`: "unknown readiness 'agnet': expected one of console,
 // agent, none (did you mean 'agent'?)". `what` names the field in the message.
 template <typename E, std::size_t N>
-auto as_choice(std::string_view what, const Choice<E> (&choices)[N]) {
+auto as_choice(std::string_view what, const EnumName<E> (&choices)[N]) {
   return [what, &choices](ReadContext& context, const Json& value,
                           const std::string& path) -> std::optional<E> {
     const auto text = read_name(context, value, path);
     if (!text) return std::nullopt;
     std::vector<std::string> names;
     std::string list;
-    for (const Choice<E>& choice : choices) {
+    for (const EnumName<E>& choice : choices) {
       if (*text == choice.name) return choice.value;
       names.emplace_back(choice.name);
       list += (list.empty() ? "" : ", ") + std::string(choice.name);

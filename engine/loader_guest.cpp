@@ -12,13 +12,11 @@
 namespace firedrill::loading {
 namespace {
 
-constexpr Choice<Readiness> kReadiness[] = {
-    {"console", Readiness::console}, {"agent", Readiness::agent}, {"none", Readiness::none}};
-constexpr Choice<GuestReIp> kReIp[] = {{"kernel-cmdline", GuestReIp::kernel_cmdline},
-                                       {"agent", GuestReIp::agent},
-                                       {"cloud-init", GuestReIp::cloud_init},
-                                       {"none", GuestReIp::none}};
-constexpr Choice<GuestOs> kOs[] = {{"linux", GuestOs::linux}, {"windows", GuestOs::windows}};
+constexpr EnumName<GuestReIp> kReIp[] = {{"kernel-cmdline", GuestReIp::kernel_cmdline},
+                                         {"agent", GuestReIp::agent},
+                                         {"cloud-init", GuestReIp::cloud_init},
+                                         {"none", GuestReIp::none}};
+constexpr EnumName<GuestOs> kOs[] = {{"linux", GuestOs::linux}, {"windows", GuestOs::windows}};
 
 constexpr std::string_view kKinds[] = {"tcp", "http", "exec", "file"};
 constexpr long long kMaxPort = 65535;
@@ -27,7 +25,7 @@ const ObjectTable<Guest>& guest_table() {
   static const ObjectTable<Guest> table{
       "a guest object",
       {
-          field_of("readiness", false, &Guest::readiness, as_choice("readiness", kReadiness)),
+          field_of("readiness", false, &Guest::readiness, as_choice("readiness", kReadinessNames)),
           field_of("re_ip", false, &Guest::re_ip, as_choice("re_ip", kReIp)),
           field_of("os", false, &Guest::os, as_choice("os", kOs)),
       }};

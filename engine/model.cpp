@@ -35,6 +35,13 @@ const char* to_string(Event::Kind kind) {
   return "?";
 }
 
+const char* to_string(Readiness readiness) {
+  for (const EnumName<Readiness>& entry : kReadinessNames) {
+    if (entry.value == readiness) return entry.name.data();  // a literal: NUL-terminated
+  }
+  return "?";
+}
+
 Scenario realize(const Scenario& scenario, std::uint64_t seed) {
   Scenario realized = scenario;
   realized.seed = seed;

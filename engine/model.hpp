@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/units.hpp"
@@ -60,9 +61,21 @@ struct Objectives {
   std::optional<double> rpo_s;
 };
 
+// One name of a string enum in the plan's JSON, and the value it stands for.
+template <typename E>
+struct EnumName {
+  std::string_view name;
+  E value;
+};
+
 // SPEC 7: how a real guest is known to be up and how it gets its new address. The default
 // is the lab guest's way (its console protocol, the address on the kernel command line).
 enum class Readiness { console, agent, none };
+// The plan's names of a readiness: the loader reads them (engine/loader_guest.cpp) and
+// to_string writes them back (the libvirt backend's evidence).
+inline constexpr EnumName<Readiness> kReadinessNames[] = {
+    {"console", Readiness::console}, {"agent", Readiness::agent}, {"none", Readiness::none}};
+const char* to_string(Readiness readiness);  // "console", "agent", "none"
 enum class GuestReIp { kernel_cmdline, agent, cloud_init, none };
 enum class GuestOs { linux, windows };
 

@@ -91,18 +91,6 @@ std::string trimmed(const std::string& text) {
 
 }  // namespace
 
-const char* readiness_name(Readiness readiness) {
-  switch (readiness) {
-    case Readiness::console:
-      return "console";
-    case Readiness::agent:
-      return "agent";
-    case Readiness::none:
-      return "none";
-  }
-  return "?";
-}
-
 bool uses_agent(const Vm& vm) {
   return vm.guest.readiness == Readiness::agent || vm.guest.re_ip == GuestReIp::agent ||
          !vm.health.empty() || vm.data_probe.has_value();

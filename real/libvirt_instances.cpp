@@ -194,7 +194,7 @@ json boot_evidence(const StartBoot& command, double started_s, bool test, Readin
           {"start", started_s},
           {"test", test},
           {"expected_boot_time", command.boot_time_s},
-          {"readiness", readiness_name(readiness)}};
+          {"readiness", to_string(readiness)}};
 }
 
 json ladder_evidence(const std::vector<ReadinessStep>& ladder) {

@@ -74,7 +74,6 @@ std::vector<int> crash_lab_host(const std::string& lab_dir);
 // True when the plan's VM needs its guest agent: readiness or Re-IP by agent, health
 // checks or a data probe (SPEC 7).
 bool uses_agent(const Vm& vm);
-const char* readiness_name(Readiness readiness);
 
 struct HostState {
   std::string name;
