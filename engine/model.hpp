@@ -90,17 +90,18 @@ struct Guest {
 // when the file is readable (and holds `contains`, when given). The VM named by `from`
 // ("" = this VM) runs it through its guest agent.
 enum class HealthKind { tcp, http, exec, file };
+// The libvirt backend runs it as it is (real/agent/health_check.hpp).
 struct HealthCheckSpec {
   HealthKind kind = HealthKind::tcp;
-  std::string target_vm;
-  int port = 0;
-  std::string path = "/";
-  int status = 200;
-  std::optional<std::string> body;
-  std::vector<std::string> argv;
-  std::string file;
-  std::optional<std::string> contains;
-  std::string from;
+  std::string target_vm;                // tcp/http: the VM whose address is probed ("" = this VM)
+  int port = 0;                         // tcp/http
+  std::string path = "/";               // http
+  int status = 200;                     // http: the status that passes
+  std::optional<std::string> body;      // http: text the body must contain
+  std::vector<std::string> argv;        // exec: passes on exit status 0
+  std::string file;                     // file: its path in the guest
+  std::optional<std::string> contains;  // file: text it must contain (else: readable)
+  std::string from;                     // the VM whose agent runs the check ("" = this VM)
   double timeout_s = 300.0;
   double interval_s = 2.0;
   double initial_delay_s = 0.0;

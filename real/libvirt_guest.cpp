@@ -48,37 +48,6 @@ class RunCheckClock : public agent::CheckClock {
   const std::atomic<bool>& finishing_;
 };
 
-agent::HealthCheck to_agent_check(const HealthCheckSpec& spec) {
-  agent::HealthCheck check;
-  switch (spec.kind) {
-    case HealthKind::tcp:
-      check.kind = agent::CheckKind::Tcp;
-      break;
-    case HealthKind::http:
-      check.kind = agent::CheckKind::Http;
-      break;
-    case HealthKind::exec:
-      check.kind = agent::CheckKind::Exec;
-      break;
-    case HealthKind::file:
-      check.kind = agent::CheckKind::File;
-      break;
-  }
-  check.target_vm = spec.target_vm;
-  check.port = spec.port;
-  check.path = spec.path;
-  check.status = spec.status;
-  check.body = spec.body;
-  check.argv = spec.argv;
-  check.file = spec.file;
-  check.contains = spec.contains;
-  check.from = spec.from;
-  check.timeout_s = spec.timeout_s;
-  check.interval_s = spec.interval_s;
-  check.initial_delay_s = spec.initial_delay_s;
-  return check;
-}
-
 agent::Millis millis(double seconds) {
   return agent::Millis(static_cast<long long>(std::llround(seconds * 1000.0)));
 }
@@ -182,8 +151,7 @@ agent::AttemptResult LibvirtRun::check_attempt(const StartBoot& command,
   if (!domain) return {false, "no running copy of " + check.from + " to run the check from"};
   const std::string target = check.target_vm.empty() ? command.vm : check.target_vm;
   const std::string address = copy_of(target).address();
-  if (address.empty() &&
-      (check.kind == agent::CheckKind::Tcp || check.kind == agent::CheckKind::Http)) {
+  if (address.empty() && (check.kind == HealthKind::tcp || check.kind == HealthKind::http)) {
     return {false, "the plan gives " + target + " no address to probe"};
   }
   agent::LibvirtAgentTransport transport(domain.get());
@@ -194,14 +162,12 @@ agent::AttemptResult LibvirtRun::check_attempt(const StartBoot& command,
 
 bool LibvirtRun::run_checks(const StartBoot& command, const Vm& vm, BootEnded& ended,
                             bool& tainted) {
-  std::vector<agent::HealthCheck> checks;
-  for (const HealthCheckSpec& spec : vm.health) checks.push_back(to_agent_check(spec));
   RunCheckClock clock(finishing_);
   const double started = now();
   agent::HealthResult result;
   try {
     result = agent::run_health_checks(
-        checks,
+        vm.health,
         [&](const agent::HealthCheck& check, double budget_s) {
           return check_attempt(command, check, budget_s, tainted);
         },

@@ -27,16 +27,16 @@ std::string joined(const std::vector<std::string>& words) {
 std::string describe(const HealthCheck& check) {
   std::string text;
   switch (check.kind) {
-    case CheckKind::Tcp:
+    case HealthKind::tcp:
       text = "tcp " + check.target_vm + ":" + std::to_string(check.port);
       break;
-    case CheckKind::Http:
+    case HealthKind::http:
       text = "http " + check.target_vm + ":" + std::to_string(check.port) + check.path;
       break;
-    case CheckKind::Exec:
+    case HealthKind::exec:
       text = "exec " + joined(check.argv);
       break;
-    case CheckKind::File:
+    case HealthKind::file:
       text = "file " + check.file;
       break;
   }

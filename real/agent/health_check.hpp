@@ -11,25 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/model.hpp"
+
 namespace firedrill::agent {
 
-enum class CheckKind { Tcp, Http, Exec, File };
-
-struct HealthCheck {
-  CheckKind kind = CheckKind::Tcp;
-  std::string target_vm;                // tcp/http: the VM whose address is probed ("" = this VM)
-  int port = 0;                         // tcp/http
-  std::string path = "/";               // http
-  int status = 200;                     // http: the status that passes
-  std::optional<std::string> body;      // http: text the body must contain
-  std::vector<std::string> argv;        // exec: passes on exit status 0
-  std::string file;                     // file: its path in the guest
-  std::optional<std::string> contains;  // file: text it must contain (else: readable)
-  std::string from;                     // the VM whose agent runs the check ("" = this VM)
-  double timeout_s = 300.0;
-  double interval_s = 2.0;
-  double initial_delay_s = 0.0;
-};
+// A check as the plan gives it (engine/model.hpp): the runner takes the plan's own type.
+using HealthCheck = HealthCheckSpec;
 
 // "tcp db:5432 from app", "http :80/health", "exec pg_isready -q", "file /var/lib/x".
 std::string describe(const HealthCheck& check);

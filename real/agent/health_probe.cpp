@@ -66,14 +66,14 @@ AttemptResult agent_attempt(GuestAgent& agent, const HealthCheck& check, const s
   std::string port = std::to_string(check.port);
   try {
     switch (check.kind) {
-      case CheckKind::Tcp: {
+      case HealthKind::tcp: {
         ExecResult result = agent.exec({"sh", "-c", script_for(kTcpBash, kTcpBusybox, shell), "sh",
                                         address, port, std::to_string(guest_s)},
                                        timeout);
         if (result.succeeded()) return {true, ""};
         return {false, "no connection to " + address + ":" + port + " (" + exit_text(result) + ")"};
       }
-      case CheckKind::Http: {
+      case HealthKind::http: {
         ExecResult result = agent.exec({"sh", "-c", script_for(kHttpBash, kHttpBusybox, shell),
                                         "sh", address, port, std::to_string(guest_s), check.path},
                                        timeout);
@@ -88,12 +88,12 @@ AttemptResult agent_attempt(GuestAgent& agent, const HealthCheck& check, const s
           return {false, "body does not contain \"" + *check.body + "\""};
         return {true, ""};
       }
-      case CheckKind::Exec: {
+      case HealthKind::exec: {
         ExecResult result = agent.exec(check.argv, timeout);
         if (result.succeeded()) return {true, ""};
         return {false, exit_text(result)};
       }
-      case CheckKind::File: {
+      case HealthKind::file: {
         std::string content = agent.read_file(check.file, timeout);
         if (check.contains && content.find(*check.contains) == std::string::npos)
           return {false, check.file + " does not contain \"" + *check.contains + "\""};

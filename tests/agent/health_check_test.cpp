@@ -19,7 +19,7 @@ class FakeClock : public CheckClock {
 
 HealthCheck tcp(int port, double timeout_s, double interval_s, double delay_s = 0) {
   HealthCheck check;
-  check.kind = CheckKind::Tcp;
+  check.kind = HealthKind::tcp;
   check.port = port;
   check.timeout_s = timeout_s;
   check.interval_s = interval_s;
@@ -130,16 +130,16 @@ TEST(HealthChecks, NoChecksMeansReadyAtOnceAndADelayPastTheTimeoutStillTriesOnce
 
 TEST(HealthChecks, DescribesEachKind) {
   HealthCheck http;
-  http.kind = CheckKind::Http;
+  http.kind = HealthKind::http;
   http.port = 80;
   http.path = "/health";
   EXPECT_EQ(describe(http), "http :80/health");
   HealthCheck exec;
-  exec.kind = CheckKind::Exec;
+  exec.kind = HealthKind::exec;
   exec.argv = {"pg_isready", "-q"};
   EXPECT_EQ(describe(exec), "exec pg_isready -q");
   HealthCheck file;
-  file.kind = CheckKind::File;
+  file.kind = HealthKind::file;
   file.file = "/var/lib/app/ready";
   file.from = "web";
   EXPECT_EQ(describe(file), "file /var/lib/app/ready from web");

@@ -38,7 +38,7 @@ class ProbeTest : public ::testing::TestWithParam<ProbeShell> {
     ASSERT_TRUE(started.succeeded()) << started.err;
     httpd_pid_ = std::stoi(started.out);
     HealthCheck up;
-    up.kind = CheckKind::Tcp;
+    up.kind = HealthKind::tcp;
     up.port = 8080;
     for (int i = 0; i < 100 && !agent_attempt(*agent_, up, "127.0.0.1", 5).passed; ++i)
       std::this_thread::sleep_for(50ms);
@@ -48,7 +48,7 @@ class ProbeTest : public ::testing::TestWithParam<ProbeShell> {
   }
   HealthCheck http(const std::string& path, int status, std::optional<std::string> body) {
     HealthCheck check;
-    check.kind = CheckKind::Http;
+    check.kind = HealthKind::http;
     check.port = 8080;
     check.path = path;
     check.status = status;
@@ -63,7 +63,7 @@ class ProbeTest : public ::testing::TestWithParam<ProbeShell> {
 
 TEST_P(ProbeTest, TcpPassesOnAnOpenPortAndFailsOnAClosedOne) {
   HealthCheck check;
-  check.kind = CheckKind::Tcp;
+  check.kind = HealthKind::tcp;
   check.port = 8080;
   AttemptResult open = agent_attempt(*agent_, check, "127.0.0.1", 5, GetParam());
   EXPECT_TRUE(open.passed) << open.error;
@@ -101,7 +101,7 @@ INSTANTIATE_TEST_SUITE_P(Shells, ProbeTest,
 
 TEST_F(ProbeTest, ExecAndFileChecks) {
   HealthCheck exec;
-  exec.kind = CheckKind::Exec;
+  exec.kind = HealthKind::exec;
   exec.argv = {"sh", "-c", "test -e \"$0\"", ga_->dir() + "/health"};
   EXPECT_TRUE(agent_attempt(*agent_, exec, "", 5).passed);
   exec.argv = {"sh", "-c", "echo not ready >&2; exit 2"};
@@ -109,7 +109,7 @@ TEST_F(ProbeTest, ExecAndFileChecks) {
   EXPECT_FALSE(failed.passed);
   EXPECT_EQ(failed.error, "exit status 2: not ready");
   HealthCheck file;
-  file.kind = CheckKind::File;
+  file.kind = HealthKind::file;
   file.file = ga_->dir() + "/health";
   file.contains = "all good";
   EXPECT_TRUE(agent_attempt(*agent_, file, "", 5).passed);
