@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <type_traits>
 
 #include <libxml/globals.h>
 #include <libxml/xmlerror.h>
@@ -144,55 +145,48 @@ ImportedDomain read_domain(virConnectPtr conn, virDomainPtr domain, const ReadOp
   return out;
 }
 
-void read_domains(virConnectPtr conn, const ReadOptions& options, ImportedHost& host) {
-  virDomainPtr* domains = nullptr;
-  const int count = virConnectListAllDomains(conn, &domains, 0);  // 0: active and inactive
+// Every object of one kind on a host, sorted by name: `list_all` is libvirt's
+// virConnectListAll* call (flags 0: active and inactive), `read` makes one object's facts,
+// and each object and the array libvirt allocated are freed here.
+template <typename Ptr, typename Read>
+auto read_all(virConnectPtr conn, int (*list_all)(virConnectPtr, Ptr**, unsigned int),
+              int (*free_one)(Ptr), const Read& read) {
+  Ptr* objects = nullptr;
+  const int count = list_all(conn, &objects, 0);
+  std::vector<std::invoke_result_t<const Read&, Ptr>> all;
   for (int i = 0; i < count; ++i) {
-    host.domains.push_back(read_domain(conn, domains[i], options));
-    virDomainFree(domains[i]);
+    all.push_back(read(objects[i]));
+    free_one(objects[i]);
   }
-  free(domains);
-  sort_by_name(host.domains);
+  free(objects);
+  sort_by_name(all);
+  return all;
 }
 
-void read_networks(virConnectPtr conn, ImportedHost& host) {
-  virNetworkPtr* networks = nullptr;
-  const int count = virConnectListAllNetworks(conn, &networks, 0);
-  for (int i = 0; i < count; ++i) {
-    ImportedNetwork network;
-    network.name = virNetworkGetName(networks[i]);
-    network.active = virNetworkIsActive(networks[i]) == 1;
-    std::string error;
-    if (const auto xml = network_xml_facts(take(virNetworkGetXMLDesc(networks[i], 0)), error)) {
-      network.subnet = xml->subnet;
-      network.forward = xml->forward;
-    }
-    host.networks.push_back(std::move(network));
-    virNetworkFree(networks[i]);
+ImportedNetwork read_network(virNetworkPtr network) {
+  ImportedNetwork out;
+  out.name = virNetworkGetName(network);
+  out.active = virNetworkIsActive(network) == 1;
+  std::string error;
+  if (const auto xml = network_xml_facts(take(virNetworkGetXMLDesc(network, 0)), error)) {
+    out.subnet = xml->subnet;
+    out.forward = xml->forward;
   }
-  free(networks);
-  sort_by_name(host.networks);
+  return out;
 }
 
-void read_pools(virConnectPtr conn, ImportedHost& host) {
-  virStoragePoolPtr* pools = nullptr;
-  const int count = virConnectListAllStoragePools(conn, &pools, 0);
-  for (int i = 0; i < count; ++i) {
-    ImportedPool pool;
-    pool.name = virStoragePoolGetName(pools[i]);
-    virStoragePoolInfo info{};
-    if (virStoragePoolGetInfo(pools[i], &info) == 0) {
-      pool.active = info.state == VIR_STORAGE_POOL_RUNNING;
-      pool.capacity_B = static_cast<double>(info.capacity);
-      pool.available_B = static_cast<double>(info.available);
-    }
-    std::string error;
-    pool.type = pool_xml_type(take(virStoragePoolGetXMLDesc(pools[i], 0)), error).value_or("");
-    host.pools.push_back(std::move(pool));
-    virStoragePoolFree(pools[i]);
+ImportedPool read_pool(virStoragePoolPtr pool) {
+  ImportedPool out;
+  out.name = virStoragePoolGetName(pool);
+  virStoragePoolInfo info{};
+  if (virStoragePoolGetInfo(pool, &info) == 0) {
+    out.active = info.state == VIR_STORAGE_POOL_RUNNING;
+    out.capacity_B = static_cast<double>(info.capacity);
+    out.available_B = static_cast<double>(info.available);
   }
-  free(pools);
-  sort_by_name(host.pools);
+  std::string error;
+  out.type = pool_xml_type(take(virStoragePoolGetXMLDesc(pool, 0)), error).value_or("");
+  return out;
 }
 
 void ignore_xml_message(void*, const char*, ...) {}
@@ -220,9 +214,10 @@ std::optional<ImportedHost> read_host(const std::string& uri, const ReadOptions&
   host.cpus = static_cast<int>(node.cpus);
   host.memory_B = static_cast<double>(node.memory) * 1024.0;
   host.hostname = take(virConnectGetHostname(conn));
-  read_domains(conn, options, host);
-  read_networks(conn, host);
-  read_pools(conn, host);
+  host.domains = read_all(conn, virConnectListAllDomains, virDomainFree,
+                          [&](virDomainPtr domain) { return read_domain(conn, domain, options); });
+  host.networks = read_all(conn, virConnectListAllNetworks, virNetworkFree, read_network);
+  host.pools = read_all(conn, virConnectListAllStoragePools, virStoragePoolFree, read_pool);
   if (!connection->alive()) {  // the daemon went away while being read: the host is not known
     error = "the connection dropped while reading the host";
     return std::nullopt;
