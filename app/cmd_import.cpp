@@ -23,9 +23,10 @@ constexpr const char* kUsage =
     R"(Usage: firedrill import URI... [--site NAME=URI,...]... [--out FILE] [--agent] [--timeout S]
 Reads libvirt hosts and writes a plan that `firedrill validate` accepts: sites, hosts
 (cores, memory), every defined VM (vCPUs, memory, first disk's size, network, address),
-networks (subnets). What libvirt cannot know (boot times, change rates, objectives,
-replication, the recovery site, links between sites) gets a stated default; each is
-listed as a choice left to you, as PATH=VALUE for `--set`. See docs/import.md.
+networks (subnets; a network the plan renames keeps its libvirt name in libvirt_name).
+What libvirt cannot know (boot times, change rates, objectives, replication, the recovery
+site, links between sites) gets a stated default; each is listed as a choice left to you,
+as PATH=VALUE for `--set`. See docs/import.md.
 
 Connections are read-only unless --agent is given. Sites: `--site NAME=URI,URI2` (repeat
 it, or start the next site in the same list: primary=URI1,dr=URI2); a host in no site gets
