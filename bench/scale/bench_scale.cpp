@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/scale/each_size.hpp"
 #include "bench/scale/scale_plan.hpp"
 #include "engine/drive.hpp"
 #include "engine/engine.hpp"
@@ -38,14 +39,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// User + system CPU time of this process so far (what a loaded machine does not inflate).
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
 // The engine alone, driven by the analytic backend (no SimGrid); throws if drive() fails.
@@ -74,13 +67,13 @@ int run_one(const firedrill::bench::ScaleOptions& options, bool engine_only) {
   }
   const double generate_s = seconds_since(start);
   const auto simulate_start = Clock::now();
-  const double simulate_cpu_start_s = cpu_seconds();
+  const double simulate_cpu_start_s = firedrill::bench::cpu_seconds();
   sim::DriverStats stats;
   const Outcome outcome =
       engine_only ? run_engine_alone(scenario, stats)
                   : sim::run_driver(scenario, sim::simgrid_config(false, false), false, &stats);
   const double simulate_s = seconds_since(simulate_start);
-  const double simulate_cpu_s = cpu_seconds() - simulate_cpu_start_s;
+  const double simulate_cpu_s = firedrill::bench::cpu_seconds() - simulate_cpu_start_s;
   Outcome sent = outcome;  // the wire form moves its transfer records out
   const auto serialize_start = Clock::now();
   const std::size_t json_bytes = outcome_to_wire(std::move(sent)).size();
@@ -88,7 +81,7 @@ int run_one(const firedrill::bench::ScaleOptions& options, bool engine_only) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double peak_MiB = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  const double cpu_s = cpu_seconds();
+  const double cpu_s = firedrill::bench::cpu_seconds();
   std::printf(
       "%6d %5d %9.2f %8.2f %8.2f %9.2f %9.2f %8.2f %9.0f %9ld %9d %11.0f %9d %6d %6d %8.0f %8.0f "
       "%7.1f\n",
@@ -187,18 +180,7 @@ int main(int argc, char** argv) {
               "transfers", "completed", "simsec/s", "recovered", "failed", "lost", "max_rto",
               "max_rpo", "wire_MiB");
   std::fflush(stdout);
-  int status = 0;
-  for (int n : sizes) {
-    options.vms = n;
-    options.hosts = hosts > 0 ? hosts : std::max(2, n / 20);
-    const pid_t pid = fork();  // SimGrid runs once per process
-    if (pid == 0) _exit(run_one(options, engine_only));
-    int child_status = 0;
-    waitpid(pid, &child_status, 0);
-    if (!WIFEXITED(child_status) || WEXITSTATUS(child_status) != 0) {
-      std::fprintf(stderr, "N=%d: the run failed (status %d)\n", n, child_status);
-      status = 1;
-    }
-  }
-  return status;
+  return firedrill::bench::run_each_size(
+      sizes, hosts, options,
+      [&](const firedrill::bench::ScaleOptions& o) { return run_one(o, engine_only); });
 }

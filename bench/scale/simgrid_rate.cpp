@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/scale/each_size.hpp"
 #include "bench/scale/scale_plan.hpp"
 #include "sim/driver.hpp"
 #include "sim/platform.hpp"
@@ -134,13 +135,6 @@ Work work_of(const firedrill::Scenario& scenario, const firedrill::sim::SimPlatf
   return work;
 }
 
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
 int run_one(const firedrill::bench::ScaleOptions& options) {
   using namespace firedrill;
   const Scenario scenario = bench::scale_scenario(options);
@@ -165,11 +159,11 @@ int run_one(const firedrill::bench::ScaleOptions& options) {
     pool.run(work.boots, wan_actors + work.boots.size());
     pool.wait_until_done(static_cast<long>(work.ticks * work.cycles.size() + work.boots.size()));
   });
-  const double cpu_before_s = cpu_seconds();
+  const double cpu_before_s = firedrill::bench::cpu_seconds();
   const auto start = Clock::now();
   simulation.run();
   const double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-  const double cpu_s = cpu_seconds() - cpu_before_s;
+  const double cpu_s = firedrill::bench::cpu_seconds() - cpu_before_s;
   const long activities = pool.done();
   std::printf("%6d %5d %9.2f %8.2f %11ld %13.0f %13.0f\n", options.vms, options.hosts, wall_s,
               cpu_s, activities, static_cast<double>(activities) / wall_s,
@@ -217,18 +211,6 @@ int main(int argc, char** argv) {
   std::printf("%6s %5s %9s %8s %11s %13s %13s\n", "vms", "hosts", "sim_s", "cpu_s", "activities",
               "per_wall_s", "per_cpu_s");
   std::fflush(stdout);
-  int status = 0;
-  for (int n : sizes) {
-    options.vms = n;
-    options.hosts = hosts > 0 ? hosts : std::max(2, n / 20);
-    const pid_t pid = fork();  // SimGrid runs once per process
-    if (pid == 0) _exit(run_one(options));
-    int child_status = 0;
-    waitpid(pid, &child_status, 0);
-    if (!WIFEXITED(child_status) || WEXITSTATUS(child_status) != 0) {
-      std::fprintf(stderr, "N=%d: the run failed (status %d)\n", n, child_status);
-      status = 1;
-    }
-  }
-  return status;
+  return firedrill::bench::run_each_size(
+      sizes, hosts, options, [&](const firedrill::bench::ScaleOptions& o) { return run_one(o); });
 }
