@@ -4,6 +4,8 @@
 #   ./dev.sh test       install what is missing (the real-host lab too), build, run every test
 #                       but the package's
 #   ./dev.sh sanitize   the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   ./dev.sh clang      the product and its tests built with clang++ into build-clang/ (warnings
+#                       are errors there too), then the fast tests (no lab, agent, Slurm, package)
 #   ./dev.sh build      install the build dependencies and build only
 #   ./dev.sh release    build the Debian package (Release, zero warnings) into build-release/,
 #                       then lint, install, run and remove it (the package test)
@@ -107,8 +109,16 @@ case "${1:-}" in
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       run_tests build-sanitize -LE 'real|cluster|package'
     ;;
+  clang)
+    # A second compiler finds what GCC lets through (and builds the libFuzzer target, which
+    # only clang can). The suites that need exclusive machine resources or a host-side agent
+    # (labels real, cluster, package, agent) run in `test` with GCC's build.
+    install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build build-clang -DCMAKE_CXX_COMPILER=clang++ -DFIREDRILL_DOCS=OFF -DFIREDRILL_BENCH=OFF
+    run_tests build-clang -LE 'real|cluster|package|agent'
+    ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
