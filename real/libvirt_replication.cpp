@@ -130,13 +130,14 @@ void LibvirtRun::merge_overlay(HostState& source, virDomainPtr domain, const Jou
   }
 }
 
-bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
-                           const std::string& source_name, const std::string& target_name,
-                           double as_of_s, ActivityId id, std::optional<double> modelled_bytes,
-                           std::string& detail) {
+std::optional<long long> LibvirtRun::replicate(const std::string& vm, const std::string& instance,
+                                               const std::string& source_name,
+                                               const std::string& target_name, double as_of_s,
+                                               ActivityId id, std::optional<double> modelled_bytes,
+                                               std::string& detail) {
   if (std::string blocker = replication_blocker(source_name, target_name); !blocker.empty()) {
     detail = std::move(blocker);
-    return false;
+    return std::nullopt;
   }
   HostState& source = *host(source_name);
   HostState& target = *host(target_name);
@@ -153,16 +154,16 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
   virt::Domain domain = source.conn->domain(instance);
   if (!domain) {
     detail = "no domain " + instance + " on " + source_name;
-    return false;
+    return std::nullopt;
   }
   const std::optional<CycleDisk> disk =
       find_cycle_disk(*source.conn, domain.get(), instance, detail);
-  if (!disk) return false;
+  if (!disk) return std::nullopt;
   cycle.point = "fdrp-" + run_id_ + "-" + vm + "-" + ms_text(as_of_s) + ".img";
   const JournalObject point_object{"volume", target_name, target.uri, cycle.point, "", ""};
   virt::Vol copy =
       create_point(target, point_object, virt::volume_capacity(disk->base.get()), detail);
-  if (!copy) return false;
+  if (!copy) return std::nullopt;
   JournalObject overlay{"overlay", source_name, source.uri, "", instance, ""};
   if (disk->live) {
     overlay.name = (fs::path(disk->facts.disk_path).parent_path() /
@@ -173,7 +174,7 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
       virt::delete_volume(*target.conn, cycle.point);
       journal_.removed(point_object);
       journal_.removed(overlay);
-      return false;
+      return std::nullopt;
     }
   }
   cycle.frozen_s = now();
@@ -192,7 +193,8 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
   std::lock_guard<std::mutex> lock(mutex_);
   evidence_transfers_.push_back(
       transfer_evidence(cycle, link_between_hosts(source_name, target_name), now(), detail));
-  return ok;
+  if (!ok) return std::nullopt;
+  return cycle.bytes;
 }
 
 }  // namespace firedrill::libvirt_run

@@ -122,10 +122,12 @@ class LibvirtRun : public Backend {
   // ---- replication (libvirt_replication.cpp)
   // modelled_bytes: what the engine's model moves for this cycle (change_rate x elapsed);
   // none for the seed, which the model takes as done before the run. Both go into the
-  // evidence beside the bytes really shipped (SPEC 8).
-  bool replicate(const std::string& vm, const std::string& instance, const std::string& source,
-                 const std::string& target, double as_of_s, ActivityId id,
-                 std::optional<double> modelled_bytes, std::string& detail);
+  // evidence beside the bytes really shipped (SPEC 8). Returns the bytes shipped, or none
+  // (with why in detail) when the cycle failed.
+  std::optional<long long> replicate(const std::string& vm, const std::string& instance,
+                                     const std::string& source, const std::string& target,
+                                     double as_of_s, ActivityId id,
+                                     std::optional<double> modelled_bytes, std::string& detail);
   // Why a cycle cannot start now (a host unknown or down, the link down); "" when it can.
   std::string replication_blocker(const std::string& source, const std::string& target);
   virt::Vol create_point(HostState& target, const JournalObject& point, long long capacity_B,
