@@ -61,8 +61,9 @@ struct CycleRecord {
   ActivityId id = 0;
   std::optional<double> modelled_bytes;
   double started_s = 0.0, frozen_s = 0.0;
-  long long bytes = -1;  // copied; negative when the copy failed
-  std::string point;     // the recovery-point volume on the target
+  double slot_wait_s = 0.0;  // waited for a slot of a limited link before it started
+  long long bytes = -1;      // copied; negative when the copy failed
+  std::string point;         // the recovery-point volume on the target
 };
 
 json transfer_evidence(const CycleRecord& cycle, const std::string& link, double end_s,
@@ -76,6 +77,7 @@ json transfer_evidence(const CycleRecord& cycle, const std::string& link, double
           {"seed", !cycle.modelled_bytes.has_value()},
           {"as_of", cycle.as_of_s},
           {"start", cycle.started_s},
+          {"slot_wait", cycle.slot_wait_s},
           {"frozen", cycle.frozen_s},
           {"end", end_s},
           {"bytes", std::max(cycle.bytes, 0LL)},
@@ -150,6 +152,7 @@ std::optional<long long> LibvirtRun::replicate(const std::string& vm, const std:
   cycle.id = id;
   cycle.modelled_bytes = modelled_bytes;
   cycle.started_s = now();
+  cycle.slot_wait_s = slot_wait_s(id, cycle.started_s);
   std::lock_guard<std::mutex> domain_guard(domain_lock(source_name, instance));
   virt::Domain domain = source.conn->domain(instance);
   if (!domain) {
