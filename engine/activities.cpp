@@ -19,6 +19,7 @@ void EngineState::on_transfer_ended(const TransferEnded& event) {
                                     : replicas_[ref.replica].in_flight_record];
   record.end_s = now_s_;
   record.result = TransferResult::completed;
+  record.shipped_B = event.shipped_B;
   if (ref.operation < 0) {
     ReplicaState& replica = replicas_[ref.replica];
     replica.in_flight.reset();

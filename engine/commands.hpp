@@ -165,6 +165,9 @@ struct TransferEnded {
   ActivityId id = 0;
   bool ok = true;
   std::string detail;  // why it failed, when it failed
+  // Real backend: the bytes the cycle really shipped (SPEC 8). None in the simulator, where
+  // a transfer moves exactly the bytes the engine modelled.
+  std::optional<double> shipped_B;
 };
 struct RestoreEnded {
   ActivityId id = 0;

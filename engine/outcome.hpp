@@ -108,8 +108,11 @@ struct TransferRecord {
   double as_of_s = 0.0;
   double start_s = 0.0;
   std::optional<double> end_s;
-  double bytes = 0.0;
+  double bytes = 0.0;  // what the engine modelled (change_rate x elapsed for a cycle)
   TransferResult result = TransferResult::in_flight;
+  // Real backend evidence: the bytes a completed transfer really shipped (none in the
+  // simulator, and for a transfer that did not complete).
+  std::optional<double> shipped_B;
 };
 
 struct Summary {

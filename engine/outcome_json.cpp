@@ -224,6 +224,7 @@ void to_json(json& j, const TransferRecord& v) {
        {"end_s", optional_number(v.end_s)},
        {"bytes", number(v.bytes)},
        {"result", to_string(v.result)}};
+  if (v.shipped_B) j["shipped_B"] = number(*v.shipped_B);  // only a real backend measures it
 }
 
 void from_json(const json& j, TransferRecord& v) {
@@ -237,6 +238,7 @@ void from_json(const json& j, TransferRecord& v) {
   v.end_s = read_optional_number(j.at("end_s"));
   v.bytes = read_number(j.at("bytes"));
   v.result = transfer_result_from_string(j.at("result").get<std::string>());
+  v.shipped_B = j.contains("shipped_B") ? read_optional_number(j["shipped_B"]) : std::nullopt;
 }
 
 void to_json(json& j, const Summary& v) {

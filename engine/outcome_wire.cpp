@@ -117,6 +117,12 @@ std::string outcome_to_wire(Outcome outcome) {
     }
     records += ' ';
     put_number(records, t.bytes);
+    records += ' ';
+    if (t.shipped_B) {
+      put_number(records, *t.shipped_B);
+    } else {
+      records += '-';
+    }
     records += '\n';
   }
   nlohmann::json head = outcome_to_json(outcome);
@@ -150,6 +156,7 @@ Outcome outcome_from_wire(std::string_view wire) {
     t.start_s = fields.number();
     t.end_s = fields.optional_number();
     t.bytes = fields.number();
+    t.shipped_B = fields.optional_number();
     fields.expect_end();
   }
   return outcome;

@@ -4,9 +4,10 @@
 // million. As JSON objects (outcome_json.hpp) they took a tree of a gigabyte and seconds to
 // build, print and parse. Here the rest of the outcome is one line of outcome_json.hpp's
 // JSON, which also lists every name the records use ("transfer_names"), and then each
-// record is one line of numbers: the indices of its six names and its four times and
-// sizes, printed with std::to_chars (the shortest text that reads back to the same double,
-// "inf" and "nan" included), "-" for an end that never came.
+// record is one line of numbers: the indices of its six names, its three times, its
+// modelled bytes and its shipped bytes, printed with std::to_chars (the shortest text that
+// reads back to the same double, "inf" and "nan" included), "-" for an end that never came
+// or bytes no backend measured.
 //
 // outcome_from_wire(outcome_to_wire(o)) == o field by field. Internal to one build: the two
 // ends are always the same binary, so the form has no version.

@@ -170,15 +170,9 @@ void LibvirtRun::carry_out_one(const Command& command) {
         if constexpr (std::is_same_v<C, SeedReplica>) {
           seed_late(c);
         } else if constexpr (std::is_same_v<C, StartTransfer>) {
-          spawn([this, c] {
-            std::string detail;
-            const bool ok = replicate(c.vm, c.instance, c.source_host, c.target_host, c.as_of_s,
-                                      c.id, c.bytes, detail);
-            if (!cancelled(c.id)) post(TransferEnded{c.id, ok, detail});
-          });
+          start_transfer(c);
         } else if constexpr (std::is_same_v<C, CancelTransfer>) {
-          std::lock_guard<std::mutex> lock(mutex_);
-          cancelled_.insert(c.id);
+          cancel_transfer(c.id);
         } else if constexpr (std::is_same_v<C, PrunePoint>) {
           prune_point(c);
         } else if constexpr (std::is_same_v<C, StartRestore>) {

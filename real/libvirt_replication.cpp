@@ -61,8 +61,9 @@ struct CycleRecord {
   ActivityId id = 0;
   std::optional<double> modelled_bytes;
   double started_s = 0.0, frozen_s = 0.0;
-  long long bytes = -1;  // copied; negative when the copy failed
-  std::string point;     // the recovery-point volume on the target
+  double slot_wait_s = 0.0;  // waited for a slot of a limited link before it started
+  long long bytes = -1;      // copied; negative when the copy failed
+  std::string point;         // the recovery-point volume on the target
 };
 
 json transfer_evidence(const CycleRecord& cycle, const std::string& link, double end_s,
@@ -76,6 +77,7 @@ json transfer_evidence(const CycleRecord& cycle, const std::string& link, double
           {"seed", !cycle.modelled_bytes.has_value()},
           {"as_of", cycle.as_of_s},
           {"start", cycle.started_s},
+          {"slot_wait", cycle.slot_wait_s},
           {"frozen", cycle.frozen_s},
           {"end", end_s},
           {"bytes", std::max(cycle.bytes, 0LL)},
@@ -130,13 +132,14 @@ void LibvirtRun::merge_overlay(HostState& source, virDomainPtr domain, const Jou
   }
 }
 
-bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
-                           const std::string& source_name, const std::string& target_name,
-                           double as_of_s, ActivityId id, std::optional<double> modelled_bytes,
-                           std::string& detail) {
+std::optional<long long> LibvirtRun::replicate(const std::string& vm, const std::string& instance,
+                                               const std::string& source_name,
+                                               const std::string& target_name, double as_of_s,
+                                               ActivityId id, std::optional<double> modelled_bytes,
+                                               std::string& detail) {
   if (std::string blocker = replication_blocker(source_name, target_name); !blocker.empty()) {
     detail = std::move(blocker);
-    return false;
+    return std::nullopt;
   }
   HostState& source = *host(source_name);
   HostState& target = *host(target_name);
@@ -149,20 +152,21 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
   cycle.id = id;
   cycle.modelled_bytes = modelled_bytes;
   cycle.started_s = now();
+  cycle.slot_wait_s = slot_wait_s(id, cycle.started_s);
   std::lock_guard<std::mutex> domain_guard(domain_lock(source_name, instance));
   virt::Domain domain = source.conn->domain(instance);
   if (!domain) {
     detail = "no domain " + instance + " on " + source_name;
-    return false;
+    return std::nullopt;
   }
   const std::optional<CycleDisk> disk =
       find_cycle_disk(*source.conn, domain.get(), instance, detail);
-  if (!disk) return false;
+  if (!disk) return std::nullopt;
   cycle.point = "fdrp-" + run_id_ + "-" + vm + "-" + ms_text(as_of_s) + ".img";
   const JournalObject point_object{"volume", target_name, target.uri, cycle.point, "", ""};
   virt::Vol copy =
       create_point(target, point_object, virt::volume_capacity(disk->base.get()), detail);
-  if (!copy) return false;
+  if (!copy) return std::nullopt;
   JournalObject overlay{"overlay", source_name, source.uri, "", instance, ""};
   if (disk->live) {
     overlay.name = (fs::path(disk->facts.disk_path).parent_path() /
@@ -173,7 +177,7 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
       virt::delete_volume(*target.conn, cycle.point);
       journal_.removed(point_object);
       journal_.removed(overlay);
-      return false;
+      return std::nullopt;
     }
   }
   cycle.frozen_s = now();
@@ -192,7 +196,8 @@ bool LibvirtRun::replicate(const std::string& vm, const std::string& instance,
   std::lock_guard<std::mutex> lock(mutex_);
   evidence_transfers_.push_back(
       transfer_evidence(cycle, link_between_hosts(source_name, target_name), now(), detail));
-  return ok;
+  if (!ok) return std::nullopt;
+  return cycle.bytes;
 }
 
 }  // namespace firedrill::libvirt_run

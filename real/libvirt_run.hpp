@@ -36,6 +36,7 @@
 #include "engine/commands.hpp"
 #include "engine/drive.hpp"
 #include "engine/engine.hpp"
+#include "engine/link_slots.hpp"
 #include "engine/plan_index.hpp"
 #include "real/agent/guest_agent.hpp"
 #include "real/agent/health_check.hpp"
@@ -85,6 +86,9 @@ struct HostState {
   std::atomic<bool> injected{false};
 };
 
+// One max_concurrent_transfers per plan link (0: no limit), for LinkSlots.
+std::vector<int> link_limits(const Plan& plan);
+
 class LibvirtRun : public Backend {
  public:
   LibvirtRun(const Scenario& scenario, const RealRunOptions& options)
@@ -119,13 +123,22 @@ class LibvirtRun : public Backend {
   void prune_point(const PrunePoint& prune);
   void log(const std::string& line);
   void note(const std::string& line);
+  // ---- link limits (libvirt_slots.cpp): a transfer copies once it holds its link's slot
+  std::vector<std::size_t> route_links(const std::string& source, const std::string& target) const;
+  void start_transfer(const StartTransfer& transfer);
+  void copy_transfer(const StartTransfer& transfer);
+  void release_slots(ActivityId id);
+  void cancel_transfer(ActivityId id);
+  double slot_wait_s(ActivityId id, double started_s) const;
   // ---- replication (libvirt_replication.cpp)
   // modelled_bytes: what the engine's model moves for this cycle (change_rate x elapsed);
   // none for the seed, which the model takes as done before the run. Both go into the
-  // evidence beside the bytes really shipped (SPEC 8).
-  bool replicate(const std::string& vm, const std::string& instance, const std::string& source,
-                 const std::string& target, double as_of_s, ActivityId id,
-                 std::optional<double> modelled_bytes, std::string& detail);
+  // evidence beside the bytes really shipped (SPEC 8). Returns the bytes shipped, or none
+  // (with why in detail) when the cycle failed.
+  std::optional<long long> replicate(const std::string& vm, const std::string& instance,
+                                     const std::string& source, const std::string& target,
+                                     double as_of_s, ActivityId id,
+                                     std::optional<double> modelled_bytes, std::string& detail);
   // Why a cycle cannot start now (a host unknown or down, the link down); "" when it can.
   std::string replication_blocker(const std::string& source, const std::string& target);
   virt::Vol create_point(HostState& target, const JournalObject& point, long long capacity_B,
@@ -200,6 +213,10 @@ class LibvirtRun : public Backend {
   // HostState's `up` and `injected` are atomics and its connection is thread-safe.
   Scenario scenario_;
   PlanIndex index_{scenario_.plan};  // the relations of the plan, as the engine sees them
+  // ---- link limits (libvirt_slots.cpp); guarded by mutex_
+  LinkSlots slots_{link_limits(scenario_.plan)};
+  std::map<ActivityId, StartTransfer> waiting_for_slot_;
+  std::map<ActivityId, double> slot_asked_s_;  // when the engine started each transfer
   RealRunOptions options_;
   Journal journal_;  // appends are serialised inside it
   std::string run_id_ = hex_id();

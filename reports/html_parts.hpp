@@ -30,6 +30,10 @@ const char* report_css();
 // (it ends the ladder); "" when the ladder is empty.
 std::string readiness_html(const std::vector<ReadinessStep>& ladder,
                            const std::optional<double>& incident);
+// A real run's bytes per VM: what the engine modelled for its completed transfers and
+// what they really shipped (the table "shipped-bytes"); "" when no transfer measured its
+// bytes (the simulator).
+std::string shipped_bytes_html(const Outcome& outcome);
 
 }  // namespace firedrill::reports
 

@@ -269,6 +269,7 @@ void write_replication(std::ostringstream& html, const Outcome& outcome) {
   html << "<h2>Replication</h2>\n<p>" << s.transfers_completed << " transfer(s) completed, "
        << s.transfers_lost << " lost, " << s.ticks_skipped
        << " tick(s) skipped because the previous cycle was still in flight.</p>\n";
+  html << shipped_bytes_html(outcome);
   std::size_t lost = 0;
   for (const TransferRecord& t : outcome.transfers) lost += t.result == TransferResult::lost;
   if (lost == 0) return;

@@ -23,16 +23,37 @@ Json optional_text(const std::string& text) {
 }
 
 Json transfer_json(const TransferRecord& transfer) {
-  return {{"job", optional_text(transfer.job)},
-          {"vm", transfer.vm},
-          {"kind", to_string(transfer.kind)},
-          {"source", optional_text(transfer.source_host)},
-          {"target", optional_text(transfer.target_host)},
-          {"as_of", transfer.as_of_s},
-          {"start", transfer.start_s},
-          {"end", optional_number(transfer.end_s)},
-          {"bytes", transfer.bytes},
-          {"result", to_string(transfer.result)}};
+  Json json = {{"job", optional_text(transfer.job)},
+               {"vm", transfer.vm},
+               {"kind", to_string(transfer.kind)},
+               {"source", optional_text(transfer.source_host)},
+               {"target", optional_text(transfer.target_host)},
+               {"as_of", transfer.as_of_s},
+               {"start", transfer.start_s},
+               {"end", optional_number(transfer.end_s)},
+               {"bytes", transfer.bytes},
+               {"result", to_string(transfer.result)}};
+  // Only a real backend measures what a transfer shipped; the simulator's records stay as
+  // they were.
+  if (transfer.shipped_B) json["shipped_bytes"] = *transfer.shipped_B;
+  return json;
+}
+
+// The transfers of a real run that say what they shipped: how many, the bytes the engine
+// modelled for them and the bytes they really shipped (SPEC 8). Null when none did (the
+// simulator).
+Json shipped_json(const Outcome& outcome, const std::vector<std::size_t>& indices) {
+  int measured = 0;
+  double modelled_B = 0.0, shipped_B = 0.0;
+  for (const std::size_t i : indices) {
+    const TransferRecord& transfer = outcome.transfers[i];
+    if (!transfer.shipped_B) continue;
+    ++measured;
+    modelled_B += transfer.bytes;
+    shipped_B += *transfer.shipped_B;
+  }
+  if (measured == 0) return nullptr;
+  return {{"transfers", measured}, {"modelled_bytes", modelled_B}, {"shipped_bytes", shipped_B}};
 }
 
 // The transfers of one VM, as indices into Outcome::transfers in start order.
@@ -117,17 +138,21 @@ Json summary_json(const Outcome& outcome, const VmTransfers& group, const std::v
       ++in_flight;
     }
   }
-  return {{"vm", group.vm},
-          {"transfers", group.indices.size()},
-          {"completed", completed},
-          {"lost", lost},
-          {"cancelled", cancelled},
-          {"in_flight", in_flight},
-          {"bytes", bytes},
-          {"bytes_completed", bytes_completed},
-          {"first_start", outcome.transfers[group.indices.front()].start_s},
-          {"newest_point", optional_number(newest_point)},
-          {"listed", listed}};
+  Json summary = {{"vm", group.vm},
+                  {"transfers", group.indices.size()},
+                  {"completed", completed},
+                  {"lost", lost},
+                  {"cancelled", cancelled},
+                  {"in_flight", in_flight},
+                  {"bytes", bytes},
+                  {"bytes_completed", bytes_completed},
+                  {"first_start", outcome.transfers[group.indices.front()].start_s},
+                  {"newest_point", optional_number(newest_point)},
+                  {"listed", listed}};
+  if (Json shipped = shipped_json(outcome, group.indices); !shipped.is_null()) {
+    summary["shipped"] = std::move(shipped);
+  }
+  return summary;
 }
 
 }  // namespace

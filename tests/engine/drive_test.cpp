@@ -135,5 +135,44 @@ TEST(Drive, AnActivityCancelledAfterItEndedIsNeverReported) {
   EXPECT_EQ(cut, 4);
 }
 
+// A real backend reports what each transfer really shipped; the engine keeps it in the
+// transfer's record, beside the bytes it modelled, for completed transfers only.
+class Shipping : public AnalyticBackend {
+ public:
+  using AnalyticBackend::AnalyticBackend;
+  WaitResult wait(std::optional<double> deadline_s) override {
+    WaitResult result = AnalyticBackend::wait(deadline_s);
+    for (Completion& completion : result.ended) {
+      if (auto* ended = std::get_if<TransferEnded>(&completion.event)) {
+        ended->shipped_B = 1000.0 + static_cast<double>(ended->id);
+      }
+    }
+    return result;
+  }
+};
+
+TEST(Drive, TheBytesABackendShippedReachTheTransferRecords) {
+  Scenario s = three_tier(3600.0);
+  s.events.push_back(event_at(Event::Kind::fail_link, "wan", 1801));  // cuts the 1800 s cycles
+  FailoverEngine engine(s);
+  Shipping backend(s);
+  const DriveResult result = drive(engine, backend);
+  ASSERT_TRUE(result.ok()) << result.error;
+  int completed = 0, cut = 0;
+  for (const TransferRecord& t : engine.outcome().transfers) {
+    if (t.result == TransferResult::completed) {
+      ++completed;
+      ASSERT_TRUE(t.shipped_B) << t.vm << " at " << t.as_of_s;
+      EXPECT_GT(*t.shipped_B, 1000.0);
+      EXPECT_GT(t.bytes, 0.0);  // the modelled bytes stay what the engine computed
+    } else {
+      ++cut;
+      EXPECT_FALSE(t.shipped_B) << t.vm << " at " << t.as_of_s;
+    }
+  }
+  EXPECT_GT(completed, 0);
+  EXPECT_GT(cut, 0);
+}
+
 }  // namespace
 }  // namespace firedrill::testing

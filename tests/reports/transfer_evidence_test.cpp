@@ -146,3 +146,44 @@ TEST(TransferEvidence, SummaryKeepsWhatMadeTheRpoAndEverySync) {
 
 }  // namespace
 }  // namespace firedrill::testing
+
+namespace firedrill::testing {
+namespace {
+
+// A real run: the backend measured what each completed cycle shipped (a whole disk each
+// time, 8 MiB), beside the 1 MB the engine modelled. report.json sums both per VM, lists
+// the measured bytes on each record, and report.html shows them in a table; a simulated
+// run has none of it.
+TEST(TransferEvidence, ARealRunShowsTheBytesModelledBesideTheBytesShipped) {
+  Sample sample = site_outage_sample();
+  Outcome& o = sample.outcome;
+  const nlohmann::json simulated = render(sample, true);
+  EXPECT_FALSE(summary_of(simulated, "db").contains("shipped"));
+  EXPECT_FALSE(simulated["transfers"][0].contains("shipped_bytes"));
+  const std::string simulated_html =
+      reports::render_report_html(sample.scenario, sample.outcome, sample.context);
+  EXPECT_EQ(simulated_html.find("id=\"shipped-bytes\""), std::string::npos);
+
+  o.transfers.clear();
+  o.transfers.push_back(cycle("db", 900, 930, TransferResult::completed));
+  o.transfers.push_back(cycle("db", 1800, 1830, TransferResult::completed));
+  o.transfers.push_back(cycle("db", 2700, std::nullopt, TransferResult::lost));
+  o.transfers[0].shipped_B = 8388608.0;
+  o.transfers[1].shipped_B = 8388608.0;
+  const nlohmann::json report = render(sample, true);
+  const auto& shipped = summary_of(report, "db")["shipped"];
+  EXPECT_EQ(shipped["transfers"], 2);
+  EXPECT_EQ(shipped["modelled_bytes"], 2e6);
+  EXPECT_EQ(shipped["shipped_bytes"], 2 * 8388608.0);
+  EXPECT_EQ(report["transfers"][0]["shipped_bytes"], 8388608.0);
+  EXPECT_FALSE(report["transfers"][2].contains("shipped_bytes"));
+  const std::string html = reports::render_report_html(sample.scenario, o, sample.context);
+  const std::size_t table = html.find("id=\"shipped-bytes\"");
+  ASSERT_NE(table, std::string::npos);
+  const std::string rows = html.substr(table, html.find("</table>", table) - table);
+  EXPECT_NE(rows.find("<td>db</td><td class=\"num\">2</td>"), std::string::npos) << rows;
+  EXPECT_NE(rows.find("\u00d78.39"), std::string::npos) << rows;  // 16 MiB / 2 MB
+}
+
+}  // namespace
+}  // namespace firedrill::testing

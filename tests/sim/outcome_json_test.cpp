@@ -49,7 +49,7 @@ Outcome sample() {
   o.vms[1].reason = "no recovery point";
   o.timeline = {TimelineStep{"db", "boot", "dr1", 7605, 7665, "x"}};
   o.transfers = {TransferRecord{"to-dr", "db", TransferKind::replication, "esx1", "dr1", 900, 900,
-                                907.22, 9e8, TransferResult::completed},
+                                907.22, 9e8, TransferResult::completed, 8388608.0},
                  TransferRecord{"to-dr", "db", TransferKind::replication, "esx1", "dr1", 1800, 1800,
                                 std::nullopt, 1.0 / 7.0, TransferResult::in_flight}};
   o.production_untouched = false;
@@ -71,6 +71,8 @@ TEST(OutcomeJson, RoundTripIsLossless) {
   EXPECT_EQ(back.vms[0].rpo_s, o.vms[0].rpo_s);
   EXPECT_EQ(back.transfers[1].bytes, 1.0 / 7.0);
   EXPECT_FALSE(back.transfers[1].end_s);
+  EXPECT_EQ(back.transfers[0].shipped_B, std::optional<double>(8388608.0));
+  EXPECT_FALSE(back.transfers[1].shipped_B);
   EXPECT_EQ(back.vms[0].incidents[1].cause, "fail host dr1");
   EXPECT_FALSE(back.vms[0].incidents[1].recovered_at_s);
   EXPECT_EQ(back.vms[0].failback->end_s, 10100);
@@ -156,6 +158,8 @@ TEST(OutcomeWire, RoundTripIsLossless) {
   EXPECT_TRUE(std::signbit(*back.transfers[0].end_s));
   EXPECT_FALSE(back.transfers[1].end_s);
   EXPECT_EQ(back.transfers[1].bytes, 1.0 / 7.0);
+  EXPECT_EQ(back.transfers[0].shipped_B, std::optional<double>(8388608.0));
+  EXPECT_FALSE(back.transfers[1].shipped_B);
   // The names are written once: two records of one job, VM and hosts share them.
   EXPECT_EQ(wire.find("to-dr"), wire.rfind("to-dr"));
 }
@@ -172,18 +176,22 @@ TEST(OutcomeWire, MalformedInputThrows) {
   const std::size_t head = wire.find('\n') + 1;
   EXPECT_THROW(outcome_from_wire(wire.substr(0, head - 1)), std::invalid_argument);
   EXPECT_THROW(outcome_from_wire(wire.substr(0, wire.size() - 1)), std::invalid_argument);
-  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 3\n"), std::invalid_argument);
-  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 3 4 5\n"), std::invalid_argument);
-  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 99 1 2 3 4\n"), std::invalid_argument);
-  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 two 3 4\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 1 2 3 4 5 1 2 3\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 1 2 3 4 5 1 2 3 4 5 6\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 99 1 2 3 4 -\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 1 2 3 4 5 1 two 3 4 -\n"), std::invalid_argument);
   EXPECT_THROW(outcome_from_wire("{\"vms\": []}\n"), nlohmann::json::exception);
   // sample()'s names: to-dr, db, replication, esx1, dr1, completed, in_flight. A kind or a
   // result must name a TransferKind or a TransferResult.
-  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 - 4\n"), std::invalid_argument);
-  EXPECT_THROW(outcome_from_wire(wire + "0 1 2 3 4 1 1 2 - 4\n"), std::invalid_argument);
-  EXPECT_NO_THROW(outcome_from_wire(wire + "0 1 2 3 4 5 1 2 - 4\n"));
-  EXPECT_EQ(outcome_from_wire(wire + "0 1 2 3 4 6 1 2 - 4\n").transfers.back().result,
+  EXPECT_THROW(outcome_from_wire(wire + "0 0 0 0 0 0 1 2 - 4 -\n"), std::invalid_argument);
+  EXPECT_THROW(outcome_from_wire(wire + "0 1 2 3 4 1 1 2 - 4 -\n"), std::invalid_argument);
+  EXPECT_NO_THROW(outcome_from_wire(wire + "0 1 2 3 4 5 1 2 - 4 -\n"));
+  EXPECT_EQ(outcome_from_wire(wire + "0 1 2 3 4 6 1 2 - 4 5\n").transfers.back().shipped_B,
+            std::optional<double>(5.0));
+  EXPECT_EQ(outcome_from_wire(wire + "0 1 2 3 4 6 1 2 - 4 -\n").transfers.back().result,
             TransferResult::in_flight);
+  // A record without its shipped bytes is short by one field.
+  EXPECT_THROW(outcome_from_wire(wire + "0 1 2 3 4 5 1 2 - 4\n"), std::invalid_argument);
 }
 
 }  // namespace
