@@ -167,7 +167,7 @@ struct TransferEnded {
   std::string detail;  // why it failed, when it failed
   // Real backend: the bytes the cycle really shipped (SPEC 8). None in the simulator, where
   // a transfer moves exactly the bytes the engine modelled.
-  std::optional<double> shipped_B;
+  std::optional<double> shipped_B = std::nullopt;
 };
 struct RestoreEnded {
   ActivityId id = 0;

@@ -112,7 +112,7 @@ struct TransferRecord {
   TransferResult result = TransferResult::in_flight;
   // Real backend evidence: the bytes a completed transfer really shipped (none in the
   // simulator, and for a transfer that did not complete).
-  std::optional<double> shipped_B;
+  std::optional<double> shipped_B = std::nullopt;
 };
 
 struct Summary {
