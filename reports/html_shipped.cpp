@@ -5,19 +5,14 @@
 #include <sstream>
 
 #include "reports/html_parts.hpp"
+#include "reports/report_transfers.hpp"
 #include "reports/text.hpp"
 
 namespace firedrill::reports {
 namespace {
 
-struct ShippedTotals {
-  int transfers = 0;
-  double modelled_B = 0.0;
-  double shipped_B = 0.0;
-};
-
 // "×1.25" shipped over modelled, "—" when the model moved nothing.
-std::string ratio_text(const ShippedTotals& totals) {
+std::string ratio_text(const ShippedBytes& totals) {
   if (totals.modelled_B <= 0.0) return "\u2014";
   return "\u00d7" + fixed(totals.shipped_B / totals.modelled_B, 2);
 }
@@ -26,14 +21,12 @@ std::string ratio_text(const ShippedTotals& totals) {
 
 std::string shipped_bytes_html(const Outcome& outcome) {
   std::vector<std::string> order;  // VMs in the order of their first measured transfer
-  std::map<std::string, ShippedTotals> by_vm;
+  std::map<std::string, ShippedBytes> by_vm;
   for (const TransferRecord& transfer : outcome.transfers) {
     if (!transfer.shipped_B) continue;
     auto [found, added] = by_vm.try_emplace(transfer.vm);
     if (added) order.push_back(transfer.vm);
-    ++found->second.transfers;
-    found->second.modelled_B += transfer.bytes;
-    found->second.shipped_B += *transfer.shipped_B;
+    found->second.add(transfer);
   }
   if (order.empty()) return "";
   std::ostringstream html;
@@ -42,7 +35,7 @@ std::string shipped_bytes_html(const Outcome& outcome) {
           "transfers of the run</caption><thead><tr><th>VM</th><th>Transfers</th><th>Modelled"
           "</th><th>Shipped</th><th>Shipped / modelled</th></tr></thead><tbody>\n";
   for (const std::string& vm : order) {
-    const ShippedTotals& totals = by_vm.at(vm);
+    const ShippedBytes& totals = by_vm.at(vm);
     html << "<tr><td>" << xml_escape(vm) << "</td><td class=\"num\">" << totals.transfers
          << "</td><td class=\"num\">" << xml_escape(human_size(totals.modelled_B))
          << "</td><td class=\"num\">" << xml_escape(human_size(totals.shipped_B))

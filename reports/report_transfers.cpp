@@ -43,17 +43,12 @@ Json transfer_json(const TransferRecord& transfer) {
 // modelled for them and the bytes they really shipped (SPEC 8). Null when none did (the
 // simulator).
 Json shipped_json(const Outcome& outcome, const std::vector<std::size_t>& indices) {
-  int measured = 0;
-  double modelled_B = 0.0, shipped_B = 0.0;
-  for (const std::size_t i : indices) {
-    const TransferRecord& transfer = outcome.transfers[i];
-    if (!transfer.shipped_B) continue;
-    ++measured;
-    modelled_B += transfer.bytes;
-    shipped_B += *transfer.shipped_B;
-  }
-  if (measured == 0) return nullptr;
-  return {{"transfers", measured}, {"modelled_bytes", modelled_B}, {"shipped_bytes", shipped_B}};
+  ShippedBytes shipped;
+  for (const std::size_t i : indices) shipped.add(outcome.transfers[i]);
+  if (shipped.transfers == 0) return nullptr;
+  return {{"transfers", shipped.transfers},
+          {"modelled_bytes", shipped.modelled_B},
+          {"shipped_bytes", shipped.shipped_B}};
 }
 
 // The transfers of one VM, as indices into Outcome::transfers in start order.

@@ -11,6 +11,22 @@
 
 namespace firedrill::reports {
 
+// The transfers of a real run that say what they shipped (SPEC 8): how many, the bytes the
+// engine modelled for them and the bytes they really shipped. report.json's per-VM
+// "shipped" and report.html's shipped-bytes table both sum them this way.
+struct ShippedBytes {
+  int transfers = 0;
+  double modelled_B = 0.0;
+  double shipped_B = 0.0;
+  // Counts `transfer` when the backend measured what it shipped; ignores it otherwise.
+  void add(const TransferRecord& transfer) {
+    if (!transfer.shipped_B) return;
+    ++transfers;
+    modelled_B += transfer.bytes;
+    shipped_B += *transfer.shipped_B;
+  }
+};
+
 // How many of a VM's newest replication cycles the summarised evidence lists.
 inline constexpr int kLastCyclesKept = 3;
 
