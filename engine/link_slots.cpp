@@ -15,6 +15,19 @@ LinkSlots::LinkSlots(std::vector<int> limit_of_link) {
   }
 }
 
+namespace {
+
+std::vector<int> limits_of(const Plan& plan) {
+  std::vector<int> limits;
+  limits.reserve(plan.links.size());
+  for (const Link& link : plan.links) limits.push_back(link.max_concurrent_transfers);
+  return limits;
+}
+
+}  // namespace
+
+LinkSlots::LinkSlots(const Plan& plan) : LinkSlots(limits_of(plan)) {}
+
 bool LinkSlots::request(ActivityId id, const std::vector<std::size_t>& route) {
   Entry entry;
   for (const std::size_t link : route) {

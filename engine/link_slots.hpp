@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/commands.hpp"
+#include "engine/model.hpp"
 
 namespace firedrill {
 
@@ -24,6 +25,8 @@ class LinkSlots {
  public:
   // One limit per plan link (indices as in Plan::links); 0 is no limit.
   explicit LinkSlots(std::vector<int> limit_of_link);
+  // The plan's own limits: each link's max_concurrent_transfers.
+  explicit LinkSlots(const Plan& plan);
 
   // True when some link has a limit (else every request is granted and nothing is kept).
   bool any_limit() const { return any_limit_; }

@@ -75,11 +75,15 @@ bool LibvirtRun::may_touch(const std::string& host, const std::string& domain) c
   return find_vm(scenario_.plan, domain) != nullptr;
 }
 
-std::string LibvirtRun::link_between_hosts(const std::string& a, const std::string& b) const {
+int LibvirtRun::link_index_between_hosts(const std::string& a, const std::string& b) const {
   const HostState* source = hosts_.count(a) ? hosts_.at(a).get() : nullptr;
   const HostState* target = hosts_.count(b) ? hosts_.at(b).get() : nullptr;
-  if (!source || !target || source->site == target->site) return "";
-  const int link = index_.link_between(index_.site(source->site), index_.site(target->site));
+  if (!source || !target || source->site == target->site) return -1;
+  return index_.link_between(index_.site(source->site), index_.site(target->site));
+}
+
+std::string LibvirtRun::link_between_hosts(const std::string& a, const std::string& b) const {
+  const int link = link_index_between_hosts(a, b);
   return link < 0 ? "" : scenario_.plan.links[link].name;
 }
 

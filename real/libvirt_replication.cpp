@@ -152,7 +152,7 @@ std::optional<long long> LibvirtRun::replicate(const std::string& vm, const std:
   cycle.id = id;
   cycle.modelled_bytes = modelled_bytes;
   cycle.started_s = now();
-  cycle.slot_wait_s = slot_wait_s(id, cycle.started_s);
+  cycle.slot_wait_s = take_slot_wait_s(id, cycle.started_s);
   std::lock_guard<std::mutex> domain_guard(domain_lock(source_name, instance));
   virt::Domain domain = source.conn->domain(instance);
   if (!domain) {

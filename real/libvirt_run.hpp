@@ -86,9 +86,6 @@ struct HostState {
   std::atomic<bool> injected{false};
 };
 
-// One max_concurrent_transfers per plan link (0: no limit), for LinkSlots.
-std::vector<int> link_limits(const Plan& plan);
-
 class LibvirtRun : public Backend {
  public:
   LibvirtRun(const Scenario& scenario, const RealRunOptions& options)
@@ -129,7 +126,7 @@ class LibvirtRun : public Backend {
   void copy_transfer(const StartTransfer& transfer);
   void release_slots(ActivityId id);
   void cancel_transfer(ActivityId id);
-  double slot_wait_s(ActivityId id, double started_s) const;
+  double take_slot_wait_s(ActivityId id, double started_s);
   // ---- replication (libvirt_replication.cpp)
   // modelled_bytes: what the engine's model moves for this cycle (change_rate x elapsed);
   // none for the seed, which the model takes as done before the run. Both go into the
@@ -145,7 +142,9 @@ class LibvirtRun : public Backend {
                          std::string& detail);
   void merge_overlay(HostState& source, virDomainPtr domain, const JournalObject& overlay,
                      const std::string& instance);
-  // The plan's link between two hosts' sites; empty when they share a site or none joins them.
+  // The plan's link between two hosts' sites, by index into Plan::links and by name; -1
+  // and "" when they share a site or none joins them.
+  int link_index_between_hosts(const std::string& a, const std::string& b) const;
   std::string link_between_hosts(const std::string& a, const std::string& b) const;
   // ---- instances (libvirt_instances.cpp)
   bool restore(const StartRestore& command, std::string& detail);
@@ -214,9 +213,9 @@ class LibvirtRun : public Backend {
   Scenario scenario_;
   PlanIndex index_{scenario_.plan};  // the relations of the plan, as the engine sees them
   // ---- link limits (libvirt_slots.cpp); guarded by mutex_
-  LinkSlots slots_{link_limits(scenario_.plan)};
+  LinkSlots slots_{scenario_.plan};
   std::map<ActivityId, StartTransfer> waiting_for_slot_;
-  std::map<ActivityId, double> slot_asked_s_;  // when the engine started each transfer
+  std::map<ActivityId, double> slot_asked_s_;  // when each waiting transfer began to wait
   RealRunOptions options_;
   Journal journal_;  // appends are serialised inside it
   std::string run_id_ = hex_id();

@@ -8,21 +8,11 @@
 
 namespace firedrill::libvirt_run {
 
-std::vector<int> link_limits(const Plan& plan) {
-  std::vector<int> limits;
-  limits.reserve(plan.links.size());
-  for (const Link& link : plan.links) limits.push_back(link.max_concurrent_transfers);
-  return limits;
-}
-
 // The plan link a transfer between two hosts crosses: none inside a site or between sites
 // no link joins (such a copy goes over whatever the machines share, unlimited).
 std::vector<std::size_t> LibvirtRun::route_links(const std::string& source_name,
                                                  const std::string& target_name) const {
-  const HostState* source = hosts_.count(source_name) ? hosts_.at(source_name).get() : nullptr;
-  const HostState* target = hosts_.count(target_name) ? hosts_.at(target_name).get() : nullptr;
-  if (!source || !target || source->site == target->site) return {};
-  const int link = index_.link_between(index_.site(source->site), index_.site(target->site));
+  const int link = link_index_between_hosts(source_name, target_name);
   if (link < 0) return {};
   return {static_cast<std::size_t>(link)};
 }
@@ -31,10 +21,12 @@ void LibvirtRun::start_transfer(const StartTransfer& transfer) {
   bool waits = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    slot_asked_s_[transfer.id] = now();
     waits = slots_.any_limit() &&
             !slots_.request(transfer.id, route_links(transfer.source_host, transfer.target_host));
-    if (waits) waiting_for_slot_.emplace(transfer.id, transfer);
+    if (waits) {
+      waiting_for_slot_.emplace(transfer.id, transfer);
+      slot_asked_s_[transfer.id] = now();
+    }
   }
   if (!waits) {
     copy_transfer(transfer);
@@ -84,15 +76,20 @@ void LibvirtRun::cancel_transfer(ActivityId id) {
     std::lock_guard<std::mutex> lock(mutex_);
     cancelled_.insert(id);
     waiting = waiting_for_slot_.erase(id) > 0;
+    slot_asked_s_.erase(id);
   }
   if (waiting) release_slots(id);
 }
 
-// Seconds the transfer `id` waited for its link slot before its copy began.
-double LibvirtRun::slot_wait_s(ActivityId id, double started_s) const {
+// Seconds the transfer `id` waited for its link slot before its copy began: 0 for one that
+// had its slot at once. Taken once, by the copy.
+double LibvirtRun::take_slot_wait_s(ActivityId id, double started_s) {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto asked = slot_asked_s_.find(id);
-  return asked == slot_asked_s_.end() ? 0.0 : std::max(0.0, started_s - asked->second);
+  if (asked == slot_asked_s_.end()) return 0.0;
+  const double waited_s = std::max(0.0, started_s - asked->second);
+  slot_asked_s_.erase(asked);
+  return waited_s;
 }
 
 }  // namespace firedrill::libvirt_run

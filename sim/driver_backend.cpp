@@ -14,12 +14,6 @@ namespace firedrill::sim {
 
 namespace {
 
-std::vector<int> transfer_limits(const Plan& plan) {
-  std::vector<int> limits;
-  for (const Link& link : plan.links) limits.push_back(link.max_concurrent_transfers);
-  return limits;
-}
-
 std::vector<std::string> link_names(const Plan& plan) {
   std::vector<std::string> names;
   for (const Link& link : plan.links) names.push_back(link.name);
@@ -56,7 +50,7 @@ Driver::Driver(const Scenario& scenario, const SimPlatform& platform, bool verbo
       platform_(platform),
       verbose_(verbose),
       stats_(stats),
-      slots_(transfer_limits(scenario.plan)),
+      slots_(scenario.plan),
       link_names_(link_names(scenario.plan)),
       mutex_(sg4::Mutex::create()),
       wakeup_(sg4::ConditionVariable::create()),

@@ -5,20 +5,10 @@
 
 namespace firedrill::testing {
 
-namespace {
-
-std::vector<int> transfer_limits(const Plan& plan) {
-  std::vector<int> limits;
-  for (const Link& link : plan.links) limits.push_back(link.max_concurrent_transfers);
-  return limits;
-}
-
-}  // namespace
-
 AnalyticBackend::AnalyticBackend(const Scenario& scenario, double extra_transfer_s)
     : scenario_(scenario),
       index_(scenario.plan),
-      slots_(transfer_limits(scenario.plan)),
+      slots_(scenario.plan),
       extra_transfer_s_(extra_transfer_s) {}
 
 // The plan link a transfer crosses (the one joining two sites; none inside a site). Through
