@@ -418,8 +418,13 @@ void LibvirtRun::delete_instance(const DeleteInstance& command) {
       journal_.removed({"domain", command.host, h->uri, command.instance, "", uuid});
     }
   }
-  if (!volume.empty() && virt::delete_volume(*h->conn, volume)) {
-    journal_.removed({"volume", command.host, h->uri, volume, "", ""});
+  if (!volume.empty()) {
+    if (virt::delete_volume(*h->conn, volume)) {
+      journal_.removed({"volume", command.host, h->uri, volume, "", ""});
+    } else {
+      note("could not delete volume " + volume + " on " + command.host + ": " + virt::last_error() +
+           "; it stays in the journal for `firedrill cleanup`");
+    }
   }
   std::lock_guard<std::mutex> lock(mutex_);
   created_.erase({command.host, command.instance});

@@ -174,8 +174,7 @@ std::optional<long long> LibvirtRun::replicate(const std::string& vm, const std:
                        .string();
     journal_.created(overlay);
     if (!freeze_disk(domain.get(), overlay.name, instance, detail)) {
-      virt::delete_volume(*target.conn, cycle.point);
-      journal_.removed(point_object);
+      if (virt::delete_volume(*target.conn, cycle.point)) journal_.removed(point_object);
       journal_.removed(overlay);
       return std::nullopt;
     }

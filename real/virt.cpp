@@ -263,25 +263,60 @@ std::string volume_path(virStorageVolPtr volume) {
   return result;
 }
 
-bool delete_volume(const Connection& host, const std::string& name) {
-  Vol volume = host.volume(name);
-  if (!volume) return true;
+namespace {
+
+enum class Lookup { found, absent, unknown };
+
+// A volume missing from one lookup is not proof that it is gone. The daemon empties a pool's
+// list of volumes while it refreshes it, and a refresh that fails (another client's volume
+// being built: "asynchronous jobs running") can leave the list empty; files made by
+// snapshots become volumes only after a refresh. So a volume is absent only when a refresh
+// succeeded and neither its name nor its path (when known) finds it. Bounded: 10 attempts
+// 300 ms apart.
+Lookup look_up_volume(const Connection& host, const std::string& name, const std::string& path,
+                      Vol& volume) {
+  auto find = [&](virStoragePoolPtr pool) {
+    volume.reset(virStorageVolLookupByName(pool, name.c_str()));
+    if (!volume && !path.empty()) volume.reset(virStorageVolLookupByPath(host.get(), path.c_str()));
+    return static_cast<bool>(volume);
+  };
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Pool pool(virStoragePoolLookupByName(host.get(), kPool));
+    if (!pool) {
+      virErrorPtr error = virGetLastError();
+      if (error && error->code == VIR_ERR_NO_STORAGE_POOL) return Lookup::absent;  // no pool
+      continue;
+    }
+    if (find(pool.get())) return Lookup::found;
+    const bool refreshed = virStoragePoolRefresh(pool.get(), 0) == 0;
+    if (find(pool.get())) return Lookup::found;
+    if (refreshed) return Lookup::absent;
+  }
+  return Lookup::unknown;
+}
+
+bool delete_found_volume(const Connection& host, const std::string& name, const std::string& path) {
+  Vol volume;
+  switch (look_up_volume(host, name, path, volume)) {
+    case Lookup::absent:
+      return true;
+    case Lookup::unknown:
+      return false;  // last_error() says why the pool could not be listed
+    case Lookup::found:
+      break;
+  }
   return virStorageVolDelete(volume.get(), 0) == 0;
 }
 
+}  // namespace
+
+bool delete_volume(const Connection& host, const std::string& name) {
+  return delete_found_volume(host, name, "");
+}
+
 bool delete_volume_at(const Connection& host, const std::string& path) {
-  // Files made by snapshots become volumes only after a refresh, and a refresh racing
-  // with other pool work may miss one: look a few times, by path and by name, before
-  // concluding that it is gone.
-  const std::string name = path.substr(path.rfind('/') + 1);
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    Pool pool = host.pool();  // refreshed
-    Vol volume(virStorageVolLookupByPath(host.get(), path.c_str()));
-    if (!volume && pool) volume.reset(virStorageVolLookupByName(pool.get(), name.c_str()));
-    if (volume) return virStorageVolDelete(volume.get(), 0) == 0;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return true;
+  return delete_found_volume(host, path.substr(path.rfind('/') + 1), path);
 }
 
 long long copy_volume(const Connection& source_host, virStorageVolPtr source,

@@ -105,8 +105,9 @@ Vol create_volume(const Connection& host, const std::string& name, unsigned long
 // Creates `name` as a copy of `from` inside the same pool.
 Vol clone_volume(const Connection& host, const std::string& name, virStorageVolPtr from);
 std::string volume_path(virStorageVolPtr volume);
-// Deletes a volume in the pool "firedrill" by name / by path (after refreshing the pool);
-// true when it is gone (also when it was not there).
+// Deletes a volume in the pool "firedrill" by name / by path; true when it is gone (also
+// when a refreshed pool does not have it). False when it could not be deleted, or when the
+// pool could not be refreshed to prove it absent (last_error() says why).
 bool delete_volume(const Connection& host, const std::string& name);
 bool delete_volume_at(const Connection& host, const std::string& path);
 

@@ -276,7 +276,9 @@ TEST_F(RealLab, SigkillWhileATestFailoverCleansUpIsUndoneByCleanup) {
   ASSERT_TRUE(cleaning_up) << "the run never reached the test failover's clean-up";
   std::string output;
   EXPECT_EQ(shell(kCli + " cleanup " + out.string(), &output), 0) << output;
-  EXPECT_TRUE(lab_inventory().empty()) << "left after cleanup:" << joined(lab_inventory());
+  EXPECT_TRUE(lab_inventory().empty())
+      << "left after cleanup:" << joined(lab_inventory()) << "\ncleanup said:\n"
+      << output;
 }
 
 }  // namespace
