@@ -11,6 +11,7 @@
 #include <libvirt/virterror.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "real/agent/guest_agent.hpp"
 #include "real/agent/health_check.hpp"
@@ -66,16 +67,21 @@ bool uses_agent(const Vm& vm) {
 }
 
 bool LibvirtRun::wait_agent(virDomainPtr domain, double timeout_s, std::string& error,
-                            bool until_run_ends) {
+                            bool until_run_ends, AgentConnect* connect) {
   virDomainAgentSetResponseTimeout(domain, kAgentResponseTimeout_s, 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   for (;;) {
-    char* name = virDomainGetHostname(domain, VIR_DOMAIN_GET_HOSTNAME_AGENT);
-    if (name) {
-      free(name);
-      return true;
+    if (connect && !connect->at_s) look_for_agent_connect(domain, *connect);
+    if (!connect || connect->at_s) {
+      char* name = virDomainGetHostname(domain, VIR_DOMAIN_GET_HOSTNAME_AGENT);
+      if (name) {
+        free(name);
+        return true;
+      }
+      error = virt::last_error();
+    } else {
+      error = "the guest agent has not connected (no agent lifecycle event)";
     }
-    error = virt::last_error();
     if (!virt::is_active(domain)) {
       error = "the guest stopped before its agent answered";
       return false;
@@ -90,6 +96,26 @@ bool LibvirtRun::wait_agent(virDomainPtr domain, double timeout_s, std::string& 
       return false;
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(kAgentPoll_s));
+  }
+}
+
+// The agent connected when the host's AGENT_LIFECYCLE event said so after the boot began;
+// the live channel state is the fallback for a connection that missed the event (one that
+// was reopened, or a driver without it), and the evidence says which one it was.
+void LibvirtRun::look_for_agent_connect(virDomainPtr domain, AgentConnect& connect) const {
+  if (connect.conn) {
+    if (const auto at = connect.conn->agent_connected_at(connect.instance)) {
+      const double at_s = std::chrono::duration<double>(*at - start_).count();
+      if (at_s >= connect.since_s) {
+        connect.at_s = at_s;
+        connect.by = "lifecycle event";
+        return;
+      }
+    }
+  }
+  if (virt::agent_channel_connected(domain)) {
+    connect.at_s = now();
+    connect.by = "channel state";
   }
 }
 
@@ -221,15 +247,26 @@ bool LibvirtRun::probe_data(const Vm& vm, agent::GuestAgent& guest, BootEnded& e
 
 // After the domain runs (and, for a console guest, printed READY): the agent rungs.
 bool LibvirtRun::climb_agent_ladder(const StartBoot& command, virDomainPtr domain, const Vm& vm,
-                                    double deadline_s, BootEnded& ended, bool& tainted) {
+                                    double started_s, double deadline_s, BootEnded& ended,
+                                    json& boot, bool& tainted) {
   if (!uses_agent(vm)) return true;
   std::string error;
-  if (!wait_agent(domain, std::max(1.0, deadline_s - now()), error)) {
+  AgentConnect connect;
+  if (HostState* h = host(command.host)) connect.conn = h->conn.get();
+  connect.instance = command.instance;
+  connect.since_s = started_s;
+  const bool answers = wait_agent(domain, std::max(1.0, deadline_s - now()), error, true, &connect);
+  boot["agent_connected"] =
+      connect.at_s ? json{{"at", *connect.at_s}, {"by", connect.by}} : json(nullptr);
+  if (!answers) {
     ended.readiness.push_back({"agent", now(), false, 1, error});
     ended.detail = error;
     return false;
   }
-  ended.readiness.push_back({"agent", now(), true, 1, "guest agent answers"});
+  char connected[96];
+  std::snprintf(connected, sizeof connected, "guest agent connected at %.1f s (%s) and answers",
+                *connect.at_s, connect.by.c_str());
+  ended.readiness.push_back({"agent", now(), true, 1, connected});
   agent::LibvirtAgentTransport transport(domain);
   agent::GuestAgent guest(transport);
   if (vm.guest.re_ip == GuestReIp::agent) {

@@ -293,9 +293,10 @@ BootEnded LibvirtRun::boot(const StartBoot& command) {
   const double deadline_s = started + std::max(kReadyTimeoutFloor_s, 10.0 * command.boot_time_s);
   json boot = boot_evidence(command, started, test, vm.guest.readiness);
   bool tainted = false;
-  ended.ok = (vm.guest.readiness != Readiness::console ||
-              ready_by_console(command, *h, domain.get(), deadline_s, ended, boot)) &&
-             climb_agent_ladder(command, domain.get(), vm, deadline_s, ended, tainted);
+  ended.ok =
+      (vm.guest.readiness != Readiness::console ||
+       ready_by_console(command, *h, domain.get(), deadline_s, ended, boot)) &&
+      climb_agent_ladder(command, domain.get(), vm, started, deadline_s, ended, boot, tainted);
   boot["ladder"] = ladder_evidence(ended.readiness);
   boot["tainted"] = tainted;
   boot["data_as_of"] = ended.data_as_of_s ? json(*ended.data_as_of_s) : json(nullptr);

@@ -172,13 +172,24 @@ class LibvirtRun : public Backend {
   };
   GuestCopy copy_of(const std::string& vm) const;
   GuestCopy copy_of_locked(const std::string& vm) const;  // under mutex_
-  // Polls until the guest agent answers a typed call; false (with why) when it does not
-  // within timeout_s, the domain stops, or (until_run_ends) the run ends.
+  // How a boot's guest agent was seen to connect.
+  struct AgentConnect {
+    const virt::Connection* conn = nullptr;
+    std::string instance;
+    double since_s = 0.0;        // the boot's start: a connect before it was another QEMU's
+    std::optional<double> at_s;  // run time, once seen
+    std::string by;              // "lifecycle event" | "channel state"
+  };
+  // Polls until the guest agent answers a typed call (and, with `connect`, first until it
+  // connected); false (with why) when it does not within timeout_s, the domain stops, or
+  // (until_run_ends) the run ends.
   bool wait_agent(virDomainPtr domain, double timeout_s, std::string& error,
-                  bool until_run_ends = true);
+                  bool until_run_ends = true, AgentConnect* connect = nullptr);
+  void look_for_agent_connect(virDomainPtr domain, AgentConnect& connect) const;
   bool agent_alive(virDomainPtr domain);
   bool climb_agent_ladder(const StartBoot& command, virDomainPtr domain, const Vm& vm,
-                          double deadline_s, BootEnded& ended, bool& tainted);
+                          double started_s, double deadline_s, BootEnded& ended, json& boot,
+                          bool& tainted);
   bool re_ip_by_agent(const StartBoot& command, virDomainPtr domain, agent::GuestAgent& guest,
                       ReadinessStep& rung);
   agent::AttemptResult check_attempt(const StartBoot& command, const agent::HealthCheck& check,

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -107,28 +108,29 @@ std::string last_error() {
   return message ? message : "";
 }
 
-struct Connection::CloseState {
+struct Connection::EventState {
   std::mutex mutex;
   std::function<void()> on_close;
   bool closing = false;
+  std::map<std::string, std::chrono::steady_clock::time_point> agent_connected;  // by domain
 };
 
-// The close callback's opaque pointer lives as long as the process, and libvirt never frees
-// it: libvirt may call the callback until the connection is disposed, which can come after
+// The callbacks' opaque pointer lives as long as the process, and libvirt never frees it:
+// libvirt may call a callback until the connection is disposed, which can come after
 // ~Connection (domains still hold references; an unregister on a dead connection fails),
 // and a driver without close callbacks (test:///) accepts the registration and never
 // calls a free function. One small holder per connection ever opened, still reachable.
-std::shared_ptr<Connection::CloseState>* Connection::kept_for_the_process(
-    std::shared_ptr<CloseState> state) {
+std::shared_ptr<Connection::EventState>* Connection::kept_for_the_process(
+    std::shared_ptr<EventState> state) {
   static std::mutex mutex;
-  static auto* kept = new std::vector<std::unique_ptr<std::shared_ptr<CloseState>>>();
+  static auto* kept = new std::vector<std::unique_ptr<std::shared_ptr<EventState>>>();
   std::lock_guard<std::mutex> lock(mutex);
-  kept->push_back(std::make_unique<std::shared_ptr<CloseState>>(std::move(state)));
+  kept->push_back(std::make_unique<std::shared_ptr<EventState>>(std::move(state)));
   return kept->back().get();
 }
 
 void Connection::close_callback(virConnectPtr, int, void* opaque) {
-  auto* state = static_cast<std::shared_ptr<CloseState>*>(opaque);
+  auto* state = static_cast<std::shared_ptr<EventState>*>(opaque);
   std::function<void()> callback;
   {
     std::lock_guard<std::mutex> lock((*state)->mutex);
@@ -136,6 +138,28 @@ void Connection::close_callback(virConnectPtr, int, void* opaque) {
     callback = (*state)->on_close;
   }
   if (callback) callback();
+}
+
+void Connection::agent_lifecycle_callback(virConnectPtr, virDomainPtr domain, int state, int,
+                                          void* opaque) {
+  const char* name = virDomainGetName(domain);  // local: no call to the daemon
+  if (!name) return;
+  auto* events = static_cast<std::shared_ptr<EventState>*>(opaque);
+  std::lock_guard<std::mutex> lock((*events)->mutex);
+  if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED) {
+    (*events)->agent_connected[name] = std::chrono::steady_clock::now();
+  } else {
+    (*events)->agent_connected.erase(name);
+  }
+}
+
+std::optional<std::chrono::steady_clock::time_point> Connection::agent_connected_at(
+    const std::string& name) const {
+  if (!events_) return std::nullopt;
+  std::lock_guard<std::mutex> lock(events_->mutex);
+  const auto found = events_->agent_connected.find(name);
+  if (found == events_->agent_connected.end()) return std::nullopt;
+  return found->second;
 }
 
 std::unique_ptr<Connection> Connection::open(const std::string& uri, std::string& error,
@@ -151,18 +175,23 @@ std::unique_ptr<Connection> Connection::open(const std::string& uri, std::string
   const int interval_s = static_cast<int>(std::clamp(answer_timeout_s / 4.0, 1.0, 5.0));
   const auto count = static_cast<unsigned>(std::max(1.0, std::ceil(answer_timeout_s / interval_s)));
   virConnectSetKeepAlive(connection->conn_, interval_s, count);
-  connection->close_state_ = std::make_shared<CloseState>();
-  connection->close_state_->on_close = std::move(on_close);
-  virConnectRegisterCloseCallback(connection->conn_, close_callback,
-                                  kept_for_the_process(connection->close_state_), nullptr);
+  connection->events_ = std::make_shared<EventState>();
+  connection->events_->on_close = std::move(on_close);
+  auto* kept = kept_for_the_process(connection->events_);
+  virConnectRegisterCloseCallback(connection->conn_, close_callback, kept, nullptr);
+  // Bounded like every call on this connection: the keepalive closes it when the daemon
+  // stops answering. A driver without the event leaves agent_connected_at() empty.
+  virConnectDomainEventRegisterAny(connection->conn_, nullptr, VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
+                                   VIR_DOMAIN_EVENT_CALLBACK(agent_lifecycle_callback), kept,
+                                   nullptr);
   return connection;
 }
 
 Connection::~Connection() {
   if (!conn_) return;
   {
-    std::lock_guard<std::mutex> lock(close_state_->mutex);
-    close_state_->closing = true;
+    std::lock_guard<std::mutex> lock(events_->mutex);
+    events_->closing = true;
   }
   virConnectUnregisterCloseCallback(conn_, close_callback);
   virConnectClose(conn_);
@@ -227,6 +256,20 @@ std::optional<DomainFacts> domain_facts(virDomainPtr domain, bool inactive) {
 
 bool is_active(virDomainPtr domain) {
   return virDomainIsActive(domain) == 1;
+}
+
+bool agent_channel_connected(virDomainPtr domain) {
+  char* raw = virDomainGetXMLDesc(domain, 0);
+  if (!raw) return false;
+  const std::string xml = raw;
+  free(raw);
+  // <target type='virtio' name='org.qemu.guest_agent.0' state='connected'/>
+  const std::size_t name = xml.find("'org.qemu.guest_agent.0'");
+  if (name == std::string::npos) return false;
+  const std::size_t open = xml.rfind('<', name);
+  const std::size_t close = xml.find('>', name);
+  if (open == std::string::npos || close == std::string::npos) return false;
+  return xml.substr(open, close - open).find("state='connected'") != std::string::npos;
 }
 
 long long volume_capacity(virStorageVolPtr volume) {

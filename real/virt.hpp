@@ -8,6 +8,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -72,17 +73,24 @@ class Connection {
   bool alive() const;
 
   Domain domain(const std::string& name) const;  // nullptr when absent
-  Pool pool() const;                             // the pool "firedrill", refreshed
-  Vol volume(const std::string& name) const;     // in the pool "firedrill"; nullptr when absent
+  // When the QEMU guest agent of the domain `name` last connected, as this connection's
+  // AGENT_LIFECYCLE event said (steady clock); nullopt when no connect was seen, or the
+  // agent disconnected after it (its QEMU stopped, the guest closed the channel).
+  std::optional<std::chrono::steady_clock::time_point> agent_connected_at(
+      const std::string& name) const;
+  Pool pool() const;                          // the pool "firedrill", refreshed
+  Vol volume(const std::string& name) const;  // in the pool "firedrill"; nullptr when absent
 
  private:
   Connection() = default;
   static void close_callback(virConnectPtr, int reason, void* opaque);
+  static void agent_lifecycle_callback(virConnectPtr, virDomainPtr domain, int state, int reason,
+                                       void* opaque);
   virConnectPtr conn_ = nullptr;
   std::string uri_;
-  struct CloseState;
-  static std::shared_ptr<CloseState>* kept_for_the_process(std::shared_ptr<CloseState> state);
-  std::shared_ptr<CloseState> close_state_;
+  struct EventState;
+  static std::shared_ptr<EventState>* kept_for_the_process(std::shared_ptr<EventState> state);
+  std::shared_ptr<EventState> events_;
 };
 
 // Facts about a domain's XML that the driver needs (first disk, kernel boot, console).
@@ -98,6 +106,9 @@ struct DomainFacts {
 std::optional<DomainFacts> domain_facts(virDomainPtr domain, bool inactive = false);
 
 bool is_active(virDomainPtr domain);
+// The live domain's guest agent channel says state='connected' (libvirt's own view of the
+// agent's port, which the AGENT_LIFECYCLE event reports the changes of).
+bool agent_channel_connected(virDomainPtr domain);
 // Capacity in bytes, or -1.
 long long volume_capacity(virStorageVolPtr volume);
 // Creates a raw volume `name` of `capacity_B` in the pool "firedrill".

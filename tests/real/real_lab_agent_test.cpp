@@ -56,7 +56,16 @@ void check_ladders(const LabRun& run, const std::string& suffix) {
     EXPECT_EQ(boot["readiness"], "agent") << name;
     EXPECT_EQ(boot["tainted"], true) << name << ": guest-exec was used, the evidence must say so";
     EXPECT_TRUE(rungs(boot, "console").empty()) << name << ": the console protocol was used";
-    ASSERT_EQ(rungs(boot, "agent").size(), 1u) << boot.dump();
+    const auto agent = rungs(boot, "agent");
+    ASSERT_EQ(agent.size(), 1u) << boot.dump();
+    // The agent connected by the host's AGENT_LIFECYCLE event, after the boot began and
+    // before it answered.
+    const json connected = boot["agent_connected"];
+    ASSERT_TRUE(connected.is_object()) << boot.dump();
+    EXPECT_EQ(connected["by"], "lifecycle event") << name << ": " << connected.dump();
+    EXPECT_GE(connected["at"].get<double>(), boot["start"].get<double>()) << connected.dump();
+    EXPECT_LE(connected["at"].get<double>(), agent[0]["at"].get<double>() + 1e-6)
+        << connected.dump();
     const auto re_ip = rungs(boot, "re_ip");
     ASSERT_EQ(re_ip.size(), 1u) << boot.dump();
     EXPECT_TRUE(re_ip[0]["passed"].get<bool>()) << re_ip[0].dump();
