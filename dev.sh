@@ -15,8 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # python3 writes the man pages and bash completion from --help (app/help_docs.py).
-# libxml2-dev: `firedrill import` reads libvirt's XML with it (real/import/).
-BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev libxml2-dev nlohmann-json3-dev
+# libxml2-dev: `firedrill import` reads libvirt's XML with it (real/import/). libnbd-dev: a
+# disk's dirty blocks over NBD (real/blocks/).
+BUILD_PACKAGES=(g++ cmake make pkg-config libsimgrid-dev libvirt-dev libxml2-dev libnbd-dev nlohmann-json3-dev
                 libboost-program-options-dev libgtest-dev libsqlite3-dev python3)
 # The real-host lab (real/lab/lab; its SSH-reached host: openssh-server, netcat-openbsd), the guest agent tests (a host-side qemu-ga), the HTML
 # rendering test, the fuzz target and the sweeps on a scheduler (tests/cluster: Slurm on
