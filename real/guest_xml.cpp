@@ -86,7 +86,7 @@ std::string guest_domain_xml(const GuestSpec& spec) {
       << "  <on_crash>destroy</on_crash>\n"
       << "  <devices>\n"
       << "    <disk type='file' device='disk'>\n"
-      << "      <driver name='qemu' type='raw' cache='none'/>\n"
+      << "      <driver name='qemu' type='" << escape(spec.disk_format) << "' cache='none'/>\n"
       << "      <source file='" << escape(spec.disk_path) << "'/>\n"
       << "      <target dev='vda' bus='virtio'/>\n    </disk>\n";
   if (!spec.network.empty()) {

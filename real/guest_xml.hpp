@@ -16,9 +16,10 @@ struct GuestSpec {
   std::string cmdline;  // base command line; fd.name and fd.ip are replaced
   std::string ip;       // "10.1.0.10/24"; empty keeps what cmdline has
   std::string disk_path;
-  std::string network;  // libvirt network name; empty: no interface
-  std::string tap;      // host tap device name (unique across lab daemons)
-  std::string uuid;     // empty: libvirt picks one
+  std::string disk_format = "raw";  // the disk file's format: raw | qcow2
+  std::string network;              // libvirt network name; empty: no interface
+  std::string tap;                  // host tap device name (unique across lab daemons)
+  std::string uuid;                 // empty: libvirt picks one
   // The QEMU guest agent's virtio channel (org.qemu.guest_agent.0); libvirt picks the
   // host-side socket. Every restored and test domain gets it (SPEC 7).
   bool agent_channel = true;

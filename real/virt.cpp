@@ -278,12 +278,16 @@ long long volume_capacity(virStorageVolPtr volume) {
   return static_cast<long long>(info.capacity);
 }
 
-Vol create_volume(const Connection& host, const std::string& name, unsigned long long capacity_B) {
+Vol create_volume(const Connection& host, const std::string& name, unsigned long long capacity_B,
+                  const std::string& format) {
   Pool pool = host.pool();
   if (!pool) return nullptr;
+  // libvirt 9.0 writes qcow2 v2 (compat 0.10) unless told otherwise, and v2 cannot store
+  // persistent dirty bitmaps.
+  const std::string compat = format == "qcow2" ? "<compat>1.1</compat>" : "";
   const std::string xml = "<volume><name>" + name + "</name><capacity unit='B'>" +
-                          std::to_string(capacity_B) +
-                          "</capacity><target><format type='raw'/></target></volume>";
+                          std::to_string(capacity_B) + "</capacity><target><format type='" +
+                          format + "'/>" + compat + "</target></volume>";
   return Vol(virStorageVolCreateXML(pool.get(), xml.c_str(), 0));
 }
 

@@ -111,8 +111,10 @@ bool is_active(virDomainPtr domain);
 bool agent_channel_connected(virDomainPtr domain);
 // Capacity in bytes, or -1.
 long long volume_capacity(virStorageVolPtr volume);
-// Creates a raw volume `name` of `capacity_B` in the pool "firedrill".
-Vol create_volume(const Connection& host, const std::string& name, unsigned long long capacity_B);
+// Creates a volume `name` of `capacity_B` in the pool "firedrill", in `format` (raw, or
+// qcow2: libvirt makes a qcow2 v3 image, which can hold persistent dirty bitmaps).
+Vol create_volume(const Connection& host, const std::string& name, unsigned long long capacity_B,
+                  const std::string& format = "raw");
 // Creates `name` as a copy of `from` inside the same pool.
 Vol clone_volume(const Connection& host, const std::string& name, virStorageVolPtr from);
 std::string volume_path(virStorageVolPtr volume);
