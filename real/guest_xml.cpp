@@ -3,31 +3,14 @@
 
 #include <sstream>
 
+#include "real/xml_escape.hpp"
+
 namespace firedrill {
 
 namespace {
 
 std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return libvirt_xml_escape(text);
 }
 
 }  // namespace

@@ -5,34 +5,14 @@
 
 #include <sstream>
 
+#include "real/xml_escape.hpp"
+
 namespace firedrill::blocks {
 
 namespace {
 
 std::string escaped(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return libvirt_xml_escape(text);
 }
 
 }  // namespace

@@ -62,9 +62,10 @@ class BlockReaderTest : public ::testing::Test {
   // qemu-nbd in the background, read-only, the bitmap exported; waits (bounded) for its socket.
   void serve(const std::string& bitmap) {
     const std::string pidfile = dir_ + "/nbd.pid";
-    ASSERT_EQ(run("qemu-nbd --fork --persistent --shared=4 --read-only -f qcow2 -x vda -k " + socket_ +
-                  " --pid-file " + pidfile + (bitmap.empty() ? "" : " -B " + bitmap) + " " + disk_),
-              0);
+    ASSERT_EQ(
+        run("qemu-nbd --fork --persistent --shared=4 --read-only -f qcow2 -x vda -k " + socket_ +
+            " --pid-file " + pidfile + (bitmap.empty() ? "" : " -B " + bitmap) + " " + disk_),
+        0);
     std::ifstream in(pidfile);
     in >> server_pid_;
     ASSERT_GT(server_pid_, 0);
