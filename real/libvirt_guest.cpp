@@ -26,6 +26,10 @@ namespace {
 // default blocks forever on an agent that connected and then hung).
 constexpr int kAgentResponseTimeout_s = 5;
 constexpr double kAgentPoll_s = 0.5;
+// The daemon's reply to an XML query can overtake the event it queued a moment earlier,
+// and the client dispatches events on its own loop: the channel state counts only after
+// it said connected this long with no event.
+constexpr double kAgentEventGrace_s = 3.0;
 constexpr double kReIpTimeout_s = 20.0;
 constexpr double kDataProbeTimeout_s = 10.0;
 
@@ -101,7 +105,8 @@ bool LibvirtRun::wait_agent(virDomainPtr domain, double timeout_s, std::string& 
 
 // The agent connected when the host's AGENT_LIFECYCLE event said so after the boot began;
 // the live channel state is the fallback for a connection that missed the event (one that
-// was reopened, or a driver without it), and the evidence says which one it was.
+// was reopened, or a driver without it), taken only when no event follows within the
+// grace, and the evidence says which one it was.
 void LibvirtRun::look_for_agent_connect(virDomainPtr domain, AgentConnect& connect) const {
   if (connect.conn) {
     if (const auto at = connect.conn->agent_connected_at(connect.instance)) {
@@ -113,8 +118,12 @@ void LibvirtRun::look_for_agent_connect(virDomainPtr domain, AgentConnect& conne
       }
     }
   }
-  if (virt::agent_channel_connected(domain)) {
-    connect.at_s = now();
+  if (!connect.channel_seen_s) {
+    if (virt::agent_channel_connected(domain)) connect.channel_seen_s = now();
+    return;
+  }
+  if (!connect.conn || now() - *connect.channel_seen_s >= kAgentEventGrace_s) {
+    connect.at_s = connect.channel_seen_s;
     connect.by = "channel state";
   }
 }

@@ -179,6 +179,7 @@ class LibvirtRun : public Backend {
     double since_s = 0.0;        // the boot's start: a connect before it was another QEMU's
     std::optional<double> at_s;  // run time, once seen
     std::string by;              // "lifecycle event" | "channel state"
+    std::optional<double> channel_seen_s;  // when the live XML first said connected
   };
   // Polls until the guest agent answers a typed call (and, with `connect`, first until it
   // connected); false (with why) when it does not within timeout_s, the domain stops, or
