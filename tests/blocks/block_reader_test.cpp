@@ -3,6 +3,8 @@
 // extents, the dirty extents and their bytes can be checked exactly.
 #include "real/blocks/block_reader.hpp"
 
+#include "real/blocks/offline_export.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -24,6 +26,8 @@ using firedrill::blocks::BlockError;
 using firedrill::blocks::BlockReader;
 using firedrill::blocks::Extent;
 using firedrill::blocks::ExtentKind;
+using firedrill::blocks::OfflineExport;
+using firedrill::blocks::OfflineExportRequest;
 
 namespace {
 
@@ -153,6 +157,50 @@ TEST_F(BlockReaderTest, AServerThatNeverAnswersFailsTheOpenWithinItsTimeout) {
   EXPECT_GE(waited_s, 1.9);
   EXPECT_LT(waited_s, 10.0);
   close(listener);
+}
+
+// A stopped domain's disk as a final sync reads it: qemu-nbd started by OfflineExport with
+// the checkpoint's bitmap. Its dirty extents are the writes after the bitmap; once the
+// reader and the export are gone, so are qemu-nbd, its socket and its pid file.
+TEST_F(BlockReaderTest, AnOfflineExportServesTheBitmapAndLeavesNothingOnceRead) {
+  OfflineExportRequest request;
+  request.disk_path = disk_;
+  request.socket_path = socket_;
+  request.pid_path = dir_ + "/offline.pid";
+  request.bitmap = "since-seed";
+  {
+    const OfflineExport server(request, std::nullopt, 10.0);
+    std::ifstream in(request.pid_path);
+    in >> server_pid_;  // TearDown stops it should the test fail before it ends
+    ASSERT_GT(server_pid_, 0);
+    BlockReader reader(socket_, "vda", "since-seed", 10.0);
+    const std::vector<Extent> expected_dirty{{2 * MiB, 64 * KiB}, {5 * MiB, 128 * KiB}};
+    EXPECT_EQ(reader.extents(ExtentKind::dirty), expected_dirty);
+  }
+  EXPECT_FALSE(fs::exists(request.pid_path));
+  EXPECT_FALSE(fs::exists(socket_));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (kill(server_pid_, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(kill(server_pid_, 0), 0) << "qemu-nbd still runs";
+  server_pid_ = -1;
+}
+
+TEST_F(BlockReaderTest, AnOfflineExportOfABitmapTheDiskLacksFailsWithQemuNbdsReason) {
+  OfflineExportRequest request;
+  request.disk_path = disk_;
+  request.socket_path = socket_;
+  request.pid_path = dir_ + "/offline.pid";
+  request.bitmap = "no-such-checkpoint";
+  try {
+    const OfflineExport server(request, std::nullopt, 10.0);
+    FAIL() << "exported a bitmap the disk does not have";
+  } catch (const BlockError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("qemu-nbd did not export " + disk_ + " (exit"), std::string::npos) << what;
+    EXPECT_NE(what.find("no-such-checkpoint"), std::string::npos) << what;
+  }
 }
 
 }  // namespace
