@@ -17,6 +17,8 @@ constexpr EnumName<GuestReIp> kReIp[] = {{"kernel-cmdline", GuestReIp::kernel_cm
                                          {"cloud-init", GuestReIp::cloud_init},
                                          {"none", GuestReIp::none}};
 constexpr EnumName<GuestOs> kOs[] = {{"linux", GuestOs::linux}, {"windows", GuestOs::windows}};
+constexpr EnumName<DiskFormat> kDiskFormats[] = {{"raw", DiskFormat::raw},
+                                                 {"qcow2", DiskFormat::qcow2}};
 
 constexpr std::string_view kKinds[] = {"tcp", "http", "exec", "file"};
 constexpr long long kMaxPort = 65535;
@@ -28,6 +30,8 @@ const ObjectTable<Guest>& guest_table() {
           field_of("readiness", false, &Guest::readiness, as_choice("readiness", kReadinessNames)),
           field_of("re_ip", false, &Guest::re_ip, as_choice("re_ip", kReIp)),
           field_of("os", false, &Guest::os, as_choice("os", kOs)),
+          field_of("disk_format", false, &Guest::disk_format,
+                   as_choice("disk_format", kDiskFormats)),
       }};
   return table;
 }

@@ -14,7 +14,8 @@
 
 namespace firedrill::loading {
 
-// {"readiness": ..., "re_ip": ..., "os": ...}, every key optional (defaults: the lab guest).
+// {"readiness": ..., "re_ip": ..., "os": ..., "disk_format": ...}, every key optional
+// (defaults: the lab guest).
 std::optional<Guest> read_guest(ReadContext& context, const Json& value, const std::string& path);
 // A list of checks, each with exactly one of tcp, http, exec, file.
 std::optional<std::vector<HealthCheckSpec>> read_health(ReadContext& context, const Json& value,

@@ -78,11 +78,15 @@ inline constexpr EnumName<Readiness> kReadinessNames[] = {
 const char* to_string(Readiness readiness);  // "console", "agent", "none"
 enum class GuestReIp { kernel_cmdline, agent, cloud_init, none };
 enum class GuestOs { linux, windows };
+// The format of the disk the libvirt backend provisions for a lab VM (an existing domain's
+// disk is what it is). qcow2 disks replicate incrementally (SPEC 8).
+enum class DiskFormat { raw, qcow2 };
 
 struct Guest {
   Readiness readiness = Readiness::console;
   GuestReIp re_ip = GuestReIp::kernel_cmdline;
   GuestOs os = GuestOs::linux;
+  DiskFormat disk_format = DiskFormat::raw;
 };
 
 // One application health check of a recovered VM (SPEC 7). tcp/http probe a port of

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "real/blocks/pull_backup.hpp"
 #include "real/virt.hpp"
 
 namespace firedrill {
@@ -101,7 +102,8 @@ std::vector<JournalObject> journal_leftovers(const std::string& dir) {
 namespace {
 
 // Undoes one object on an open connection; true when it is gone.
-// `doomed`: the domain itself is a leftover that goes next (its overlay needs no merge).
+// `doomed`: the domain itself is a leftover that goes next (its overlay needs no merge, its
+// checkpoint only libvirt's record removed).
 bool undo(const virt::Connection& host, const JournalObject& object, bool doomed,
           std::string& did) {
   if (object.kind == "overlay") {
@@ -134,6 +136,20 @@ bool undo(const virt::Connection& host, const JournalObject& object, bool doomed
     did += "deleted overlay " + object.name;
     return true;
   }
+  if (object.kind == "checkpoint") {
+    virt::Domain domain = host.domain(object.domain);
+    if (!domain) {
+      did = "checkpoint " + object.name + ": domain " + object.domain + " already gone";
+      return true;
+    }
+    if (!blocks::delete_checkpoint(domain.get(), object.name, doomed)) {
+      did = "could not delete checkpoint " + object.name + " of " + object.domain + ": " +
+            virt::last_error();
+      return false;
+    }
+    did = "deleted checkpoint " + object.name + " of " + object.domain;
+    return true;
+  }
   if (object.kind == "domain") {
     virt::Domain domain = host.domain(object.name);
     if (!domain) {
@@ -147,7 +163,8 @@ bool undo(const virt::Connection& host, const JournalObject& object, bool doomed
       return true;
     }
     if (virt::is_active(domain.get())) virDomainDestroy(domain.get());
-    if (virDomainUndefineFlags(domain.get(), 0) < 0 && host.domain(object.name)) {
+    if (virDomainUndefineFlags(domain.get(), VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA) < 0 &&
+        host.domain(object.name)) {
       did = "could not undefine domain " + object.name + ": " + virt::last_error();
       return false;
     }
@@ -171,9 +188,10 @@ bool undo(const virt::Connection& host, const JournalObject& object, bool doomed
 CleanupReport cleanup_journal(const std::string& dir, double answer_timeout_s) {
   CleanupReport report;
   std::vector<JournalObject> leftovers = journal_leftovers(dir);
-  // Overlays first (they may be under a running source), then domains, then volumes.
+  // Overlays and checkpoints first (they belong to a source that may still run), then
+  // domains, then volumes.
   auto rank = [](const JournalObject& o) {
-    return o.kind == "overlay" ? 0 : o.kind == "domain" ? 1 : 2;
+    return o.kind == "overlay" || o.kind == "checkpoint" ? 0 : o.kind == "domain" ? 1 : 2;
   };
   std::stable_sort(leftovers.begin(), leftovers.end(),
                    [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
@@ -183,7 +201,7 @@ CleanupReport cleanup_journal(const std::string& dir, double answer_timeout_s) {
   std::mutex report_mutex;
   auto undo_one = [&](const JournalObject& object, virt::Connection& host) {
     const bool doomed =
-        object.kind == "overlay" &&
+        (object.kind == "overlay" || object.kind == "checkpoint") &&
         std::any_of(leftovers.begin(), leftovers.end(), [&](const JournalObject& other) {
           return other.kind == "domain" && other.host == object.host && other.name == object.domain;
         });

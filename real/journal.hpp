@@ -9,6 +9,7 @@
 //   {"event":"created","kind":"domain","host":"lab3","uri":"qemu:///...","name":"db-test"}
 //   {"event":"created","kind":"volume","host":"lab3","uri":"...","name":"fdrp-...-db-20000.img"}
 //   {"event":"created","kind":"overlay","host":"lab1","uri":"...","domain":"db","name":PATH}
+//   {"event":"created","kind":"checkpoint","host":"lab1","uri":"...","domain":"db","name":"fdbk-..."}
 //   {"event":"removed","kind":"volume","host":"lab3","name":"..."}
 //   {"event":"end"}
 #pragma once
@@ -21,11 +22,11 @@
 namespace firedrill {
 
 struct JournalObject {
-  std::string kind;    // domain | volume | overlay
+  std::string kind;    // domain | volume | overlay | checkpoint
   std::string host;    // plan host name
   std::string uri;     // libvirt URI of the host
   std::string name;    // domain name, volume name, or overlay file path
-  std::string domain;  // overlay: the domain whose disk it is
+  std::string domain;  // overlay, checkpoint: the domain whose disk it is
   std::string uuid;    // domain: its UUID (so a same-named domain made later is not touched)
   bool operator==(const JournalObject& other) const {
     return kind == other.kind && host == other.host && name == other.name;
@@ -60,7 +61,8 @@ struct CleanupReport {
 };
 
 // Undoes every leftover of the journal in `dir`: snapshot overlays are committed back into
-// their base (when the domain still runs on them) and deleted, domains destroyed and
+// their base (when the domain still runs on them) and deleted, checkpoints (and their dirty
+// bitmaps) deleted, domains destroyed and
 // undefined, volumes deleted. Objects that are already gone count as removed. Records what
 // it removed in the journal, so running it twice is harmless. A host that does not answer
 // within answer_timeout_s is reported unreachable and its objects stay in the journal.

@@ -1,18 +1,11 @@
-// One replication cycle of a VM: an external disk-only snapshot freezes the running disk,
-// the frozen base is streamed to a new recovery-point volume on the target host, and an
-// active block commit merges the overlay back.
+// One replication cycle of a VM. A raw disk: an external disk-only snapshot freezes the
+// running disk, the frozen base is streamed to a new recovery-point volume on the target
+// host, and an active block commit merges the overlay back. A qcow2 disk ships only its
+// changed blocks (libvirt_incremental.cpp).
 #include "real/libvirt_run.hpp"
 
 namespace firedrill::libvirt_run {
 namespace {
-
-// The source disk as a cycle finds it: the domain's definition, the volume behind its disk,
-// and whether the domain runs (a running disk is frozen by a snapshot before the copy).
-struct CycleDisk {
-  virt::DomainFacts facts;
-  virt::Vol base;
-  bool live = false;
-};
 
 std::optional<CycleDisk> find_cycle_disk(virt::Connection& source, virDomainPtr domain,
                                          const std::string& instance, std::string& detail) {
@@ -27,7 +20,8 @@ std::optional<CycleDisk> find_cycle_disk(virt::Connection& source, virDomainPtr 
     return std::nullopt;
   }
   const bool live = virt::is_active(domain);
-  if (!live && facts->disk_format != "raw") {
+  const bool our_overlay = fs::path(facts->disk_path).filename().string().rfind("fdov-", 0) == 0;
+  if (!live && facts->disk_format != "raw" && our_overlay) {
     detail = "the disk of the stopped " + instance + " is a snapshot overlay (" + facts->disk_path +
              ") left by an interrupted cycle";
     return std::nullopt;
@@ -61,10 +55,17 @@ struct CycleRecord {
   ActivityId id = 0;
   std::optional<double> modelled_bytes;
   double started_s = 0.0, frozen_s = 0.0;
-  double slot_wait_s = 0.0;  // waited for a slot of a limited link before it started
-  long long bytes = -1;      // copied; negative when the copy failed
-  std::string point;         // the recovery-point volume on the target
+  double slot_wait_s = 0.0;    // waited for a slot of a limited link before it started
+  long long bytes = -1;        // copied; negative when the copy failed
+  std::string point;           // the recovery-point volume on the target
+  std::string copy = "full";   // full | seed | incremental
+  bool source_running = true;  // false: a stopped disk's copy (a planned failover's final sync)
 };
+
+// Why a cycle copied the whole disk, or "" (SPEC 8: the evidence says why).
+std::string why_full(const CycleRecord& cycle) {
+  return cycle.copy == "full" ? "a raw disk has no dirty bitmaps: every cycle copies it whole" : "";
+}
 
 json transfer_evidence(const CycleRecord& cycle, const std::string& link, double end_s,
                        const std::string& detail) {
@@ -82,9 +83,9 @@ json transfer_evidence(const CycleRecord& cycle, const std::string& link, double
           {"end", end_s},
           {"bytes", std::max(cycle.bytes, 0LL)},
           {"modelled_bytes", cycle.modelled_bytes ? json(*cycle.modelled_bytes) : json(nullptr)},
-          // Every cycle copies the whole disk for now (SPEC 8's
-          // incremental cycles are not built yet).
-          {"copy", "full"},
+          {"copy", cycle.copy},
+          {"source_running", cycle.source_running},
+          {"why_full", why_full(cycle).empty() ? json(nullptr) : json(why_full(cycle))},
           {"ok", cycle.bytes >= 0},
           {"volume", cycle.point},
           {"detail", detail}};
@@ -132,6 +133,40 @@ void LibvirtRun::merge_overlay(HostState& source, virDomainPtr domain, const Jou
   }
 }
 
+// A cycle of a raw disk: the running disk frozen by an external snapshot, the frozen base
+// streamed whole into a new point, the overlay merged back. The bytes copied, or -1 with
+// why in `detail` (the point is then deleted).
+long long LibvirtRun::ship_whole_disk(HostState& source, HostState& target, virDomainPtr domain,
+                                      const CycleDisk& disk, const std::string& vm,
+                                      const std::string& instance, double as_of_s,
+                                      const JournalObject& point, long long capacity_B,
+                                      ActivityId id, double& frozen_s, std::string& detail) {
+  virt::Vol copy = create_point(target, point, capacity_B, detail);
+  if (!copy) return -1;
+  JournalObject overlay{"overlay", source.name, source.uri, "", instance, ""};
+  if (disk.live) {
+    overlay.name = (fs::path(disk.facts.disk_path).parent_path() /
+                    ("fdov-" + run_id_ + "-" + vm + "-" + ms_text(as_of_s) + ".qcow2"))
+                       .string();
+    journal_.created(overlay);
+    if (!freeze_disk(domain, overlay.name, instance, detail)) {
+      if (virt::delete_volume(*target.conn, point.name)) journal_.removed(point);
+      journal_.removed(overlay);
+      return -1;
+    }
+  }
+  frozen_s = now();
+  std::string error;
+  const long long bytes = virt::copy_volume(*source.conn, disk.base.get(), *target.conn, copy.get(),
+                                            error, [this, id] { return id && cancelled(id); });
+  if (bytes < 0) detail = error;
+  if (disk.live) merge_overlay(source, domain, overlay, instance);
+  if (bytes < 0 && target.up && virt::delete_volume(*target.conn, point.name)) {
+    journal_.removed(point);
+  }
+  return bytes;
+}
+
 std::optional<long long> LibvirtRun::replicate(const std::string& vm, const std::string& instance,
                                                const std::string& source_name,
                                                const std::string& target_name, double as_of_s,
@@ -162,33 +197,27 @@ std::optional<long long> LibvirtRun::replicate(const std::string& vm, const std:
   const std::optional<CycleDisk> disk =
       find_cycle_disk(*source.conn, domain.get(), instance, detail);
   if (!disk) return std::nullopt;
-  cycle.point = "fdrp-" + run_id_ + "-" + vm + "-" + ms_text(as_of_s) + ".img";
-  const JournalObject point_object{"volume", target_name, target.uri, cycle.point, "", ""};
-  virt::Vol copy =
-      create_point(target, point_object, virt::volume_capacity(disk->base.get()), detail);
-  if (!copy) return std::nullopt;
-  JournalObject overlay{"overlay", source_name, source.uri, "", instance, ""};
-  if (disk->live) {
-    overlay.name = (fs::path(disk->facts.disk_path).parent_path() /
-                    ("fdov-" + run_id_ + "-" + vm + "-" + ms_text(as_of_s) + ".qcow2"))
-                       .string();
-    journal_.created(overlay);
-    if (!freeze_disk(domain.get(), overlay.name, instance, detail)) {
-      if (virt::delete_volume(*target.conn, cycle.point)) journal_.removed(point_object);
-      journal_.removed(overlay);
+  const bool qcow2 = disk->facts.disk_format == "qcow2";
+  cycle.source_running = disk->live;
+  if (qcow2) {
+    if (std::string why = incremental_blocker(source, instance); !why.empty()) {
+      detail = std::move(why);
       return std::nullopt;
     }
   }
-  cycle.frozen_s = now();
-  std::string error;
-  cycle.bytes = virt::copy_volume(*source.conn, disk->base.get(), *target.conn, copy.get(), error,
-                                  [this, id] { return id && cancelled(id); });
-  const bool ok = cycle.bytes >= 0;
-  if (!ok) detail = error;
-  if (disk->live) merge_overlay(source, domain.get(), overlay, instance);
-  if (!ok) {
-    if (target.up && virt::delete_volume(*target.conn, cycle.point)) journal_.removed(point_object);
+  cycle.point = "fdrp-" + run_id_ + "-" + vm + "-" + ms_text(as_of_s) + ".img";
+  const JournalObject point_object{"volume", target_name, target.uri, cycle.point, "", ""};
+  const long long capacity_B = virt::volume_capacity(disk->base.get());
+  if (qcow2) {
+    cycle.bytes = ship_changed_blocks(source, target, domain.get(), disk->live,
+                                      disk->facts.disk_path, capacity_B, instance, point_object, id,
+                                      cycle.copy, cycle.frozen_s, detail);
   } else {
+    cycle.bytes = ship_whole_disk(source, target, domain.get(), *disk, vm, instance, as_of_s,
+                                  point_object, capacity_B, id, cycle.frozen_s, detail);
+  }
+  const bool ok = cycle.bytes >= 0;
+  if (ok) {
     std::lock_guard<std::mutex> lock(mutex_);
     points_[point_key(vm, target_name, as_of_s)] = cycle.point;
   }

@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "engine/commands.hpp"
 #include "engine/drive.hpp"
@@ -40,12 +41,21 @@
 #include "engine/plan_index.hpp"
 #include "real/agent/guest_agent.hpp"
 #include "real/agent/health_check.hpp"
+#include "real/blocks/pull_backup.hpp"
 #include "real/console.hpp"
 #include "real/guest_xml.hpp"
 #include "real/journal.hpp"
 #include "real/virt.hpp"
 
 namespace firedrill::libvirt_run {
+
+// The source disk as a cycle finds it: the domain's definition, the volume behind its disk,
+// and whether the domain runs (a running raw disk is frozen by a snapshot before the copy).
+struct CycleDisk {
+  virt::DomainFacts facts;
+  virt::Vol base;
+  bool live = false;
+};
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -142,6 +152,41 @@ class LibvirtRun : public Backend {
                          std::string& detail);
   void merge_overlay(HostState& source, virDomainPtr domain, const JournalObject& overlay,
                      const std::string& instance);
+  long long ship_whole_disk(HostState& source, HostState& target, virDomainPtr domain,
+                            const CycleDisk& disk, const std::string& vm,
+                            const std::string& instance, double as_of_s, const JournalObject& point,
+                            long long capacity_B, ActivityId id, double& frozen_s,
+                            std::string& detail);
+  // ---- incremental cycles of qcow2 disks (libvirt_incremental.cpp)
+  // An incremental chain (source host, domain, target host): the newest checkpoint and the
+  // point made at it, which the next cycle clones and patches.
+  using ChainKey = std::tuple<std::string, std::string, std::string>;
+  struct Chain {
+    std::string checkpoint;
+    std::string point;
+  };
+  // An NBD export of a source disk on the source host: a seed reads its data extents, an
+  // incremental cycle the dirty extents of `bitmap`.
+  struct NbdExport {
+    std::string name;         // the point's stem, which names the local tunnel socket
+    std::string socket_path;  // on the source host
+    std::string export_name = "vda";
+    std::string bitmap;  // empty: a seed
+  };
+  std::string incremental_blocker(const HostState& source, const std::string& instance) const;
+  virt::Vol start_point(HostState& target, const JournalObject& point, const std::string& previous,
+                        long long capacity_B, std::string& detail);
+  long long ship_extents(const NbdExport& from, HostState& source, HostState& target,
+                         virStorageVolPtr volume, ActivityId id, std::string& detail);
+  long long ship_changed_blocks(HostState& source, HostState& target, virDomainPtr domain,
+                                bool live, const std::string& disk_path, long long capacity_B,
+                                const std::string& instance, const JournalObject& point,
+                                ActivityId id, std::string& kind, double& frozen_s,
+                                std::string& detail);
+  long long ship_stopped_disk(HostState& source, HostState& target, const std::string& disk_path,
+                              long long capacity_B, const ChainKey& chain_key, const Chain& chain,
+                              const JournalObject& point, const NbdExport& from, ActivityId id,
+                              double& frozen_s, std::string& detail);
   // The plan's link between two hosts' sites, by index into Plan::links and by name; -1
   // and "" when they share a site or none joins them.
   int link_index_between_hosts(const std::string& a, const std::string& b) const;
@@ -248,6 +293,7 @@ class LibvirtRun : public Backend {
   int workers_running_ = 0;                    // spawned and not yet returned
   int abandoned_workers_ = 0;                  // detached at the end, stuck on a host (finish)
   std::map<std::string, std::string> points_;  // point_key -> volume name
+  std::map<ChainKey, Chain> chains_;
   std::map<std::string, virt::DomainFacts> templates_;     // vm -> captured definition
   std::set<std::pair<std::string, std::string>> created_;  // (host, domain) this run made
   std::set<std::pair<std::string, std::string>> test_instances_;

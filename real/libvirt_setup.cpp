@@ -112,9 +112,11 @@ bool LibvirtRun::provision_source(const Vm& vm, HostState& host, std::string& er
     note("provisioned " + vm.name + " with a " + std::to_string(static_cast<long>(disk_B)) +
          " B disk instead of the plan's " + std::to_string(static_cast<long long>(vm.disk_B)));
   }
-  const std::string volume = "fds-" + run_id_ + "-" + vm.name + ".img";
+  const bool qcow2 = vm.guest.disk_format == DiskFormat::qcow2;
+  const std::string volume = "fds-" + run_id_ + "-" + vm.name + (qcow2 ? ".qcow2" : ".img");
   journal_.created({"volume", host.name, host.uri, volume, "", ""});
-  virt::Vol vol = virt::create_volume(*host.conn, volume, static_cast<unsigned long long>(disk_B));
+  virt::Vol vol = virt::create_volume(*host.conn, volume, static_cast<unsigned long long>(disk_B),
+                                      qcow2 ? "qcow2" : "raw");
   if (!vol) {
     error = "cannot create volume " + volume + " on " + host.name + ": " + virt::last_error();
     return false;
@@ -131,6 +133,7 @@ bool LibvirtRun::provision_source(const Vm& vm, HostState& host, std::string& er
   const Network* network = find_network(scenario_.plan, vm.network);
   spec.ip = ip_with_prefix(vm.ip, network ? network->subnet : "");
   spec.disk_path = virt::volume_path(vol.get());
+  spec.disk_format = qcow2 ? "qcow2" : "raw";
   spec.network = network ? network->name_in_libvirt() : vm.network;
   spec.tap = tap_name(host.name, vm.name);
   journal_.created({"domain", host.name, host.uri, vm.name, "", ""});

@@ -366,6 +366,31 @@ bool delete_volume_at(const Connection& host, const std::string& path) {
   return delete_found_volume(host, path.substr(path.rfind('/') + 1), path);
 }
 
+bool upload_range(const Connection& target_host, virStorageVolPtr target,
+                  unsigned long long offset_B, const char* data, std::size_t size,
+                  std::string& error) {
+  Stream up(virStreamNew(target_host.get(), 0));
+  if (!up || virStorageVolUpload(target, up.get(), offset_B, size, 0) < 0) {
+    error = "upload to " + target_host.uri() + " failed: " + last_error();
+    return false;
+  }
+  for (std::size_t done = 0; done < size;) {
+    const int sent =
+        virStreamSend(up.get(), data + done, std::min<std::size_t>(size - done, 1 << 20));
+    if (sent < 0) {
+      error = "writing to " + target_host.uri() + " failed: " + last_error();
+      virStreamAbort(up.get());
+      return false;
+    }
+    done += static_cast<std::size_t>(sent);
+  }
+  if (virStreamFinish(up.get()) < 0) {
+    error = "finishing the upload to " + target_host.uri() + " failed: " + last_error();
+    return false;
+  }
+  return true;
+}
+
 long long copy_volume(const Connection& source_host, virStorageVolPtr source,
                       const Connection& target_host, virStorageVolPtr target, std::string& error,
                       const std::function<bool()>& cancelled) {

@@ -124,6 +124,12 @@ std::string volume_path(virStorageVolPtr volume);
 bool delete_volume(const Connection& host, const std::string& name);
 bool delete_volume_at(const Connection& host, const std::string& path);
 
+// Writes `size` bytes at `offset_B` of `target` (virStorageVolUpload of that range): how a
+// cycle patches a point with the blocks that changed. False with `error` set.
+bool upload_range(const Connection& target_host, virStorageVolPtr target,
+                  unsigned long long offset_B, const char* data, std::size_t size,
+                  std::string& error);
+
 // Streams the whole of `source` (on its host) into `target` (on another host) with
 // virStorageVolDownload -> virStorageVolUpload. Returns the bytes copied, or -1 with
 // `error` set. `cancelled` is polled between chunks.

@@ -60,10 +60,12 @@ bool end_pull_backup(virDomainPtr domain) {
   return virDomainGetJobInfo(domain, &info) == 0 && info.type == VIR_DOMAIN_JOB_NONE;
 }
 
-bool delete_checkpoint(virDomainPtr domain, const std::string& name) {
+bool delete_checkpoint(virDomainPtr domain, const std::string& name, bool metadata_only) {
   virDomainCheckpointPtr checkpoint = virDomainCheckpointLookupByName(domain, name.c_str(), 0);
   if (!checkpoint) return true;
-  const bool deleted = virDomainCheckpointDelete(checkpoint, 0) == 0;
+  const bool deleted =
+      virDomainCheckpointDelete(
+          checkpoint, metadata_only ? VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY : 0) == 0;
   virDomainCheckpointFree(checkpoint);
   return deleted;
 }

@@ -32,7 +32,8 @@ bool begin_pull_backup(virDomainPtr domain, const PullBackupRequest& request, st
 // backup job remains.
 bool end_pull_backup(virDomainPtr domain);
 // Deletes the checkpoint `name` of `domain` (its bitmap is merged into the checkpoint
-// before it, as libvirt does); true when it is gone.
-bool delete_checkpoint(virDomainPtr domain, const std::string& name);
+// before it, as libvirt does; with metadata_only, only libvirt's record of it goes, for a
+// domain whose disk is deleted next); true when it is gone.
+bool delete_checkpoint(virDomainPtr domain, const std::string& name, bool metadata_only = false);
 
 }  // namespace firedrill::blocks

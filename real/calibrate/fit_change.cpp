@@ -26,8 +26,10 @@ struct VmCycles {
   std::size_t without_copy_field = 0;
 };
 
+// A seed (a qcow2 chain's first copy, or one that started again) ships the disk's data,
+// not what changed since the point before it, so it measures nothing either.
 bool incremental(const TransferSample& transfer) {
-  return transfer.copy && *transfer.copy != "full";
+  return transfer.copy && *transfer.copy == "incremental";
 }
 
 // One run's completed transfers of one VM to one target, in recovery-point order.

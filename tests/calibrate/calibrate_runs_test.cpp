@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "real/calibrate/calibrate.hpp"
@@ -117,6 +119,25 @@ TEST(CalibrateRuns, IncrementalCyclesGiveAChangeRate) {
   EXPECT_EQ(fit["covered_s"], 40.0);
   ASSERT_EQ(fit["cycles"].size(), 3u);
   EXPECT_EQ(fit["cycles"][2]["previous_as_of"], 20.0);
+}
+
+// A seed in the middle of a chain (a qcow2 chain that started again) is a recovery point
+// but not a measurement: the cycle after it covers only the time since the seed.
+TEST(CalibrateRuns, ASeedIsAPointButMeasuresNoChange) {
+  char pattern[] = "/tmp/fd-calibrate-seed-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  std::filesystem::copy(run("incremental"), dir);
+  json evidence = json::parse(std::ifstream(dir + "/libvirt.json"));
+  evidence["transfers"][2]["copy"] = "seed";  // the 15000 B at 20 s
+  std::ofstream(dir + "/libvirt.json") << evidence.dump(2);
+  const json file = calibrate_json({dir});
+  std::filesystem::remove_all(dir);
+  // 5000 B over 10 s, then 10000 B over the 20 s since the seed: 15000 B / 30 s.
+  EXPECT_EQ(file["set"]["vms.a.change_rate"], "500Bps");
+  const json& fit = fit_of(file, "vms.a.change_rate");
+  ASSERT_EQ(fit["cycles"].size(), 2u);
+  EXPECT_EQ(fit["cycles"][1]["previous_as_of"], 20.0);
 }
 
 TEST(CalibrateRuns, ARealLabRun) {

@@ -44,7 +44,8 @@ std::vector<std::string> errors_of(const Json& scenario) {
 TEST(GuestFields, ReadsEveryFormOfTheSpec) {
   Json scenario = valid_scenario();
   Json& app = scenario["plan"]["vms"][2];
-  app["guest"] = Json::parse(R"({"readiness": "agent", "re_ip": "agent", "os": "windows"})");
+  app["guest"] = Json::parse(
+      R"({"readiness": "agent", "re_ip": "agent", "os": "windows", "disk_format": "qcow2"})");
   app["health"] = Json::parse(R"([
     {"tcp": 5432},
     {"tcp": "db:5432", "from": "app"},
@@ -61,6 +62,7 @@ TEST(GuestFields, ReadsEveryFormOfTheSpec) {
   EXPECT_EQ(vm.guest.readiness, Readiness::agent);
   EXPECT_EQ(vm.guest.re_ip, GuestReIp::agent);
   EXPECT_EQ(vm.guest.os, GuestOs::windows);
+  EXPECT_EQ(vm.guest.disk_format, DiskFormat::qcow2);
   ASSERT_EQ(vm.health.size(), 7u);
   const std::vector<HealthCheckSpec>& h = vm.health;
   EXPECT_EQ(h[0].kind, HealthKind::tcp);
@@ -146,6 +148,9 @@ const BadGuest kBadGuests[] = {
     {"unknown_os", 2, "guest", R"({"os": "linx"})",
      "test.json: plan.vms[2].guest.os: unknown os 'linx': expected one of linux, windows (did you "
      "mean 'linux'?)"},
+    {"unknown_disk_format", 2, "guest", R"({"disk_format": "vmdk"})",
+     "test.json: plan.vms[2].guest.disk_format: unknown disk_format 'vmdk': expected one of raw, "
+     "qcow2"},
     {"readiness_not_a_string", 2, "guest", R"({"readiness": true})",
      "test.json: plan.vms[2].guest.readiness: expected a string, got a boolean (true)"},
     {"unknown_guest_field", 2, "guest", R"({"readyness": "agent"})",

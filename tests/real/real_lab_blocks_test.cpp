@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -159,6 +161,215 @@ TEST_F(RealLab, AnIncrementalPullBackupOfAQcow2DiskShipsOnlyWhatTheGuestWrote) {
   EXPECT_TRUE(patched == whole) << "the seed patched with the dirty blocks differs from the disk";
   // The older checkpoint can go once the newer one exists (the next cycle starts from it).
   EXPECT_TRUE(blocks::delete_checkpoint(domain.get(), "fd-1")) << virt::last_error();
+}
+
+// The transfers of a run of incremental-test-failover.json: one seed per VM and then at
+// least 3 incremental cycles, none a full copy, each at most 5 % of the disk; every VM
+// recovered with an RPO from data within the interval, its longest cycle and 1 s.
+void check_incremental_cycles(const LabRun& run) {
+  std::map<std::string, int> seeds, incrementals;
+  std::map<std::string, double> longest_cycle_s, shipped_B, seed_B;
+  for (const auto& transfer : run.evidence["transfers"]) {
+    const std::string vm = transfer["vm"].get<std::string>();
+    EXPECT_TRUE(transfer["ok"].get<bool>()) << transfer.dump();
+    EXPECT_TRUE(transfer["why_full"].is_null()) << transfer.dump();
+    longest_cycle_s[vm] = std::max(longest_cycle_s[vm],
+                                   transfer["end"].get<double>() - transfer["start"].get<double>());
+    shipped_B[vm] += transfer["bytes"].get<double>();
+    // A seed ships the disk's data extents: none when the guest had not written yet.
+    if (transfer["copy"] == "seed") {
+      ++seeds[vm];
+      seed_B[vm] = transfer["bytes"].get<double>();
+      EXPECT_LE(transfer["bytes"].get<double>(), kDisk_B) << transfer.dump();
+      continue;
+    }
+    EXPECT_EQ(transfer["copy"], "incremental") << transfer.dump();
+    ++incrementals[vm];
+    EXPECT_GT(transfer["bytes"].get<double>(), 0.0) << "the guest writes every ~150 ms";
+    EXPECT_LE(transfer["bytes"].get<double>(), 0.05 * kDisk_B) << transfer.dump();
+  }
+  for (const std::string vm : {"ad", "db", "app", "web"}) {
+    EXPECT_EQ(seeds[vm], 1) << vm << ": one seed, then incremental cycles";
+    EXPECT_GE(incrementals[vm], 3) << vm;
+    std::printf("[ blocks   ] %s: a seed of %.0f B + %d incremental cycles, %.0f B in all\n",
+                vm.c_str(), seed_B[vm], incrementals[vm], shipped_B[vm]);
+    const json result = run.vm(vm);
+    EXPECT_EQ(result["outcome"], "recovered") << result.dump();
+    ASSERT_FALSE(result["rpo_from_data_s"].is_null()) << result.dump();
+    EXPECT_LE(result["rpo_from_data_s"].get<double>(), 10.0 + longest_cycle_s[vm] + 1.0)
+        << vm << ": the point does not hold the records up to its moment";
+  }
+}
+
+// scenarios/lab/incremental-test-failover.json: the lab's test drill on qcow2 guests. The
+// first cycle of each VM is a seed; every later one ships only what its guest wrote (at most
+// 5 % of the 8 MiB disk) onto a clone of the previous point. Retention keeps 2 points, so
+// the copies boot from points whose predecessors were pruned; each copy's newest record is
+// that of its point's moment (RPO from data within the interval + the cycle + 1 s).
+TEST_F(RealLab, QcowGuestsReplicateOnlyTheirChangedBlocksAndTheirPointsRestore) {
+  const LabRun run = run_scenario("incremental-test-failover.json", "incremental");
+  ASSERT_EQ(run.status, 0) << run.output;
+  ASSERT_TRUE(run.evidence.is_object()) << run.output;
+  check_incremental_cycles(run);
+  // Retention pruned points before the test copies were made from the newer ones: the
+  // journal removed recovery points before it created the first test copy.
+  std::ifstream journal(run.out / "journal.jsonl");
+  int pruned_before_test = 0;
+  for (std::string line; std::getline(journal, line);) {
+    if (line.find("-test\"") != std::string::npos) break;
+    if (line.find("\"removed\"") != std::string::npos && line.find("fdrp-") != std::string::npos) {
+      ++pruned_before_test;
+    }
+  }
+  EXPECT_GT(pruned_before_test, 0) << "no point was pruned before the test copies were restored";
+  EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
+}
+
+// The journal's volume events in order: ("created"|"removed", name).
+std::vector<std::pair<std::string, std::string>> volume_events(const fs::path& journal_path) {
+  std::vector<std::pair<std::string, std::string>> events;
+  std::ifstream journal(journal_path);
+  for (std::string line; std::getline(journal, line);) {
+    const json entry = json::parse(line, nullptr, false);
+    if (entry.is_discarded() || entry.value("kind", "") != "volume") continue;
+    events.emplace_back(entry.value("event", ""), entry.value("name", ""));
+  }
+  return events;
+}
+
+// The ms suffix of "PREFIX-RUN-VM-MS.img", or -1 when `name` is not such a volume of `vm`.
+long long point_ms(const std::string& name, const std::string& prefix, const std::string& vm) {
+  const std::string tail = "-" + vm + "-";
+  const std::size_t at = name.rfind(tail);
+  if (name.rfind(prefix, 0) != 0 || at == std::string::npos || name.size() < 4 ||
+      name.compare(name.size() - 4, 4, ".img") != 0) {
+    return -1;
+  }
+  const std::string ms = name.substr(at + tail.size(), name.size() - 4 - at - tail.size());
+  if (ms.empty() || ms.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoll(ms);
+}
+
+// scenarios/lab/qcow2-ransomware.json: db and app are corrupted at 25 s and the corruption
+// is acted on at 44 s, when 3 points are kept. Each is restored from the oldest kept point
+// (every older one of its chain was pruned before the restore), and that point, a seed
+// patched by incremental cycles, gives the records of its moment: clean, and up to it.
+TEST_F(RealLab, Qcow2RansomwareRestoresTheOldestKeptPointWithItsRecords) {
+  const LabRun run = run_scenario("qcow2-ransomware.json", "qcow2-ransomware");
+  ASSERT_TRUE(run.status == 0 || run.status == 1) << run.output;
+  ASSERT_TRUE(run.evidence.is_object()) << run.output;
+  const auto events = volume_events(run.out / "journal.jsonl");
+  for (const std::string vm : {"db", "app"}) {
+    const json result = run.vm(vm);
+    EXPECT_EQ(result["outcome"], "recovered") << result.dump();
+    // The restore's copy is named after its point's moment.
+    long long restored_ms = -1;
+    std::size_t restored_at = 0;
+    for (std::size_t i = 0; i < events.size() && restored_ms < 0; ++i) {
+      if (events[i].first != "created") continue;
+      restored_ms = point_ms(events[i].second, "fdi-", vm);
+      restored_at = i;
+    }
+    ASSERT_GE(restored_ms, 0) << vm << ": no restore in the journal";
+    EXPECT_LT(restored_ms, 25000) << vm << ": restored from a point after the corruption";
+    // Every older point of the chain was pruned before the restore: it was the oldest kept.
+    int older = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (events[i].first != "created") continue;
+      const long long ms = point_ms(events[i].second, "fdrp-", vm);
+      if (ms < 0 || ms >= restored_ms) continue;
+      ++older;
+      bool pruned_before = false;
+      for (std::size_t j = i + 1; j < restored_at; ++j) {
+        pruned_before |= events[j] == std::make_pair(std::string("removed"), events[i].second);
+      }
+      EXPECT_TRUE(pruned_before) << events[i].second << " was still kept at the restore";
+    }
+    EXPECT_GT(older, 0) << vm << ": its point had no pruned predecessor";
+    // The point's cycle: it began at its tick and froze the disk at `frozen`.
+    json cycle;
+    for (const auto& transfer : run.evidence["transfers"]) {
+      if (transfer["vm"] == vm && point_ms(transfer["volume"], "fdrp-", vm) == restored_ms) {
+        cycle = transfer;
+      }
+    }
+    ASSERT_TRUE(cycle.is_object()) << vm << ": no transfer made the point as of " << restored_ms;
+    EXPECT_NE(cycle["copy"], "seed") << "the point was the seed, not a patched one";
+    // The restored copy found the point's records: clean, the newest written between its tick
+    // (1 s of slack for the guest clock and its ~100 ms records) and the moment its backup froze
+    // the disk.
+    for (const auto& boot : run.evidence["boots"]) {
+      if (boot["vm"] != vm) continue;
+      ASSERT_FALSE(boot["last_record"].is_null()) << boot.dump();
+      EXPECT_FALSE(boot["last_record"]["corrupt"].get<bool>()) << boot.dump();
+      EXPECT_GE(boot["data_as_of"].get<double>(), restored_ms / 1000.0 - 1.0) << boot.dump();
+      EXPECT_LE(boot["data_as_of"].get<double>(), cycle["frozen"].get<double>() + 1.0)
+          << cycle.dump() << "\n"
+          << boot.dump();
+    }
+  }
+  for (const auto& transfer : run.evidence["transfers"]) {
+    EXPECT_TRUE(transfer["copy"] == "seed" || transfer["copy"] == "incremental") << transfer.dump();
+  }
+  EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
+}
+
+// scenarios/lab/qcow2-planned-migration.json: the final sync of each stopped qcow2 source is
+// read with qemu-nbd and the bitmap of its newest checkpoint: an incremental copy of at most
+// 5 % of the disk onto a clone of its previous point. The replicas come up with every
+// record (RPO 0 by the plan, at most 1 s by data), and no qemu-nbd or socket stays behind.
+TEST_F(RealLab, Qcow2PlannedMigrationShipsOnlyTheStoppedDisksLastChanges) {
+  const LabRun run = run_scenario("qcow2-planned-migration.json", "qcow2-planned");
+  ASSERT_TRUE(run.status == 0 || run.status == 1) << run.output;
+  ASSERT_TRUE(run.outcome.is_object()) << run.output;
+  std::map<std::string, int> final_syncs;
+  for (const auto& transfer : run.evidence["transfers"]) {
+    // The engine cancels a periodic cycle that the shutdown overtook (the final sync
+    // supersedes it); any other failure is one.
+    if (!transfer["ok"].get<bool>()) {
+      EXPECT_EQ(transfer["detail"], "cancelled") << transfer.dump();
+      continue;
+    }
+    if (transfer["source_running"].get<bool>()) continue;
+    const std::string vm = transfer["vm"].get<std::string>();
+    ++final_syncs[vm];
+    EXPECT_EQ(transfer["copy"], "incremental") << transfer.dump();
+    EXPECT_LE(transfer["bytes"].get<double>(), 0.05 * kDisk_B) << transfer.dump();
+  }
+  for (const std::string vm : {"ad", "db", "app", "web"}) {
+    EXPECT_EQ(final_syncs[vm], 1) << vm << ": one final sync of the stopped disk";
+    const json result = run.vm(vm);
+    EXPECT_EQ(result["outcome"], "recovered") << result.dump();
+    EXPECT_EQ(result["mechanism"], "planned") << result.dump();
+    EXPECT_EQ(result["rpo_s"], 0.0) << result.dump();
+    ASSERT_FALSE(result["rpo_from_data_s"].is_null()) << result.dump();
+    EXPECT_LE(result["rpo_from_data_s"].get<double>(), 1.0) << vm << ": " << result.dump();
+  }
+  std::string out;
+  EXPECT_NE(shell("pgrep -x qemu-nbd", &out, 10), 0) << "a qemu-nbd was left: " << out;
+  EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
+}
+
+// The same drill with lab1 reached only over qemu+ssh:// (real/lab/lab ssh): the backups of
+// ad and db export their NBD sockets on lab1, and each cycle reads them through a tunnel
+// over that SSH. Their cycles must be as incremental as lab2's local ones, and no tunnel
+// socket may stay behind.
+TEST_F(RealLab, Qcow2CyclesOfASourceReachedOverSshReadTheirBlocksThroughATunnel) {
+  std::string out;
+  ASSERT_EQ(shell(kLab + " ssh " + g_lab_dir + " lab1", &out), 0) << out;
+  ASSERT_NE(out.find("lab1=qemu+ssh://"), std::string::npos) << out;
+  const LabRun run = run_scenario_file(kSource + "/scenarios/lab/incremental-test-failover.json",
+                                       "qcow2-ssh", g_lab_dir + "/hosts-ssh");
+  ASSERT_EQ(run.status, 0) << run.output;
+  ASSERT_TRUE(run.evidence.is_object()) << run.output;
+  EXPECT_EQ(run.evidence["hosts"]["lab1"]["uri"].get<std::string>().rfind("qemu+ssh://", 0), 0u)
+      << run.evidence["hosts"].dump();
+  check_incremental_cycles(run);
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+    EXPECT_NE(entry.path().filename().string().rfind("fdnbd-", 0), 0u)
+        << entry.path() << ": a tunnel's socket was left";
+  }
+  EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
 }
 
 }  // namespace
