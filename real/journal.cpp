@@ -101,76 +101,90 @@ std::vector<JournalObject> journal_leftovers(const std::string& dir) {
 
 namespace {
 
+// A snapshot overlay: merged back into a running domain's disk first, refused while a
+// stopped domain still runs on it (a merge needs it running), then deleted.
+bool undo_overlay(const virt::Connection& host, const JournalObject& object, bool doomed,
+                  std::string& did) {
+  virt::Domain domain = doomed ? nullptr : host.domain(object.domain);
+  if (domain && !virt::is_active(domain.get())) {
+    const auto facts = virt::domain_facts(domain.get(), true);
+    if (facts && facts->disk_path == object.name) {
+      did = "the stopped domain " + object.domain + " still runs on snapshot overlay " +
+            object.name + ": start it and merge it (virsh blockcommit " + object.domain +
+            " vda --active --pivot), then run cleanup again";
+      return false;
+    }
+  }
+  if (domain && virt::is_active(domain.get())) {
+    const auto facts = virt::domain_facts(domain.get());
+    if (facts && facts->disk_path == object.name) {
+      std::string error;
+      if (!virt::commit_and_pivot(domain.get(), "vda", 60, error)) {
+        did = "could not commit snapshot overlay back into the disk of " + object.domain + ": " +
+              error;
+        return false;
+      }
+      did = "committed overlay back into " + object.domain + "'s disk; ";
+    }
+  }
+  if (!virt::delete_volume_at(host, object.name)) {
+    did += "could not delete overlay " + object.name + ": " + virt::last_error();
+    return false;
+  }
+  did += "deleted overlay " + object.name;
+  return true;
+}
+
+// A backup checkpoint: its bitmap and libvirt's record, or only the record when its domain
+// goes next.
+bool undo_checkpoint(const virt::Connection& host, const JournalObject& object, bool doomed,
+                     std::string& did) {
+  virt::Domain domain = host.domain(object.domain);
+  if (!domain) {
+    did = "checkpoint " + object.name + ": domain " + object.domain + " already gone";
+    return true;
+  }
+  if (!blocks::delete_checkpoint(domain.get(), object.name, doomed)) {
+    did = "could not delete checkpoint " + object.name + " of " + object.domain + ": " +
+          virt::last_error();
+    return false;
+  }
+  did = "deleted checkpoint " + object.name + " of " + object.domain;
+  return true;
+}
+
+// A domain this run defined: destroyed and undefined with its checkpoints' metadata, but
+// only while its UUID is the one this run made (a namesake is somebody else's).
+bool undo_domain(const virt::Connection& host, const JournalObject& object, std::string& did) {
+  virt::Domain domain = host.domain(object.name);
+  if (!domain) {
+    did = "domain " + object.name + " already gone";
+    return true;
+  }
+  char uuid[VIR_UUID_STRING_BUFLEN] = {};
+  virDomainGetUUIDString(domain.get(), uuid);
+  if (!object.uuid.empty() && object.uuid != uuid) {
+    did = "domain " + object.name + " has another UUID than the one this run made: left alone";
+    return true;
+  }
+  if (virt::is_active(domain.get())) virDomainDestroy(domain.get());
+  if (virDomainUndefineFlags(domain.get(), VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA) < 0 &&
+      host.domain(object.name)) {
+    did = "could not undefine domain " + object.name + ": " + virt::last_error();
+    return false;
+  }
+  did = "destroyed and undefined domain " + object.name;
+  return true;
+}
+
 // Undoes one object on an open connection; true when it is gone.
 // `doomed`: the domain itself is a leftover that goes next (its overlay needs no merge, its
 // checkpoint only libvirt's record removed).
 bool undo(const virt::Connection& host, const JournalObject& object, bool doomed,
           std::string& did) {
-  if (object.kind == "overlay") {
-    virt::Domain domain = doomed ? nullptr : host.domain(object.domain);
-    if (domain && !virt::is_active(domain.get())) {
-      const auto facts = virt::domain_facts(domain.get(), true);
-      if (facts && facts->disk_path == object.name) {
-        did = "the stopped domain " + object.domain + " still runs on snapshot overlay " +
-              object.name + ": start it and merge it (virsh blockcommit " + object.domain +
-              " vda --active --pivot), then run cleanup again";
-        return false;
-      }
-    }
-    if (domain && virt::is_active(domain.get())) {
-      const auto facts = virt::domain_facts(domain.get());
-      if (facts && facts->disk_path == object.name) {
-        std::string error;
-        if (!virt::commit_and_pivot(domain.get(), "vda", 60, error)) {
-          did = "could not commit snapshot overlay back into the disk of " + object.domain + ": " +
-                error;
-          return false;
-        }
-        did = "committed overlay back into " + object.domain + "'s disk; ";
-      }
-    }
-    if (!virt::delete_volume_at(host, object.name)) {
-      did += "could not delete overlay " + object.name + ": " + virt::last_error();
-      return false;
-    }
-    did += "deleted overlay " + object.name;
-    return true;
-  }
-  if (object.kind == "checkpoint") {
-    virt::Domain domain = host.domain(object.domain);
-    if (!domain) {
-      did = "checkpoint " + object.name + ": domain " + object.domain + " already gone";
-      return true;
-    }
-    if (!blocks::delete_checkpoint(domain.get(), object.name, doomed)) {
-      did = "could not delete checkpoint " + object.name + " of " + object.domain + ": " +
-            virt::last_error();
-      return false;
-    }
-    did = "deleted checkpoint " + object.name + " of " + object.domain;
-    return true;
-  }
-  if (object.kind == "domain") {
-    virt::Domain domain = host.domain(object.name);
-    if (!domain) {
-      did = "domain " + object.name + " already gone";
-      return true;
-    }
-    char uuid[VIR_UUID_STRING_BUFLEN] = {};
-    virDomainGetUUIDString(domain.get(), uuid);
-    if (!object.uuid.empty() && object.uuid != uuid) {
-      did = "domain " + object.name + " has another UUID than the one this run made: left alone";
-      return true;
-    }
-    if (virt::is_active(domain.get())) virDomainDestroy(domain.get());
-    if (virDomainUndefineFlags(domain.get(), VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA) < 0 &&
-        host.domain(object.name)) {
-      did = "could not undefine domain " + object.name + ": " + virt::last_error();
-      return false;
-    }
-    did = "destroyed and undefined domain " + object.name;
-    return true;
-  }
+  if (object.kind == "overlay") return undo_overlay(host, object, doomed, did);
+  if (object.kind == "checkpoint") return undo_checkpoint(host, object, doomed, did);
+  if (object.kind == "domain") return undo_domain(host, object, did);
   if (object.kind == "volume") {
     if (!virt::delete_volume(host, object.name)) {
       did = "could not delete volume " + object.name + ": " + virt::last_error();
