@@ -30,12 +30,20 @@ namespace {
 using namespace lab;
 
 const std::vector<std::string> kAll = {"ad", "db", "app", "web"};
-constexpr const char* kGuessedBootTime = "8s";
-constexpr const char* kDetection = "10s";
+// A guess far enough off that the uncalibrated prediction misses every VM's RTO by more
+// than the 10% the calibrated one must meet (the lab guest boots in 3 to 7 s under TCG).
+constexpr const char* kGuessedBootTime = "15s";
+// A monitoring system's detection (a minute), not the lab's 2 s: the host's TCG speed
+// drifts by up to a quarter between the three calibration drills and the fourth on a
+// shared CI machine (boots of 4.1-4.9 s, then 3.2 s), and with seconds of timers a chain
+// of four boots is the whole RTO, so that drift alone would be more than 10% of it.
+constexpr const char* kDetection = "60s";
+// The lab scenario's 90 s ends before the last boot once detection takes a minute.
+constexpr const char* kDuration = "180s";
 
 // The lab's unplanned-failover scenario on a copy of its plan whose boot times are guessed
-// wrong (kGuessedBootTime) and whose detection is kDetection; written into g_root, its path
-// returned.
+// wrong (kGuessedBootTime) and whose detection is kDetection, lasting kDuration; written
+// into g_root, its path returned.
 std::string guessed_scenario() {
   json plan = read_json(kSource + "/scenarios/lab/lab.plan.json");
   for (auto& vm : plan["vms"]) vm["boot_time"] = kGuessedBootTime;
@@ -43,6 +51,7 @@ std::string guessed_scenario() {
   json scenario = read_json(kSource + "/scenarios/lab/unplanned-site-crash.json");
   const fs::path plan_path = fs::path(g_root) / "guessed.plan.json";
   scenario["plan"] = plan_path.string();
+  scenario["duration"] = kDuration;
   const fs::path scenario_path = fs::path(g_root) / "guessed-site-crash.json";
   std::ofstream(plan_path) << plan.dump(2);
   std::ofstream(scenario_path) << scenario.dump(2);
@@ -96,13 +105,13 @@ TEST_F(RealLab, ThreeRunsCalibrateTheFourthsPrediction) {
   ASSERT_TRUE(fourth.is_object());
   ASSERT_TRUE(fourth["calibration"].is_object()) << "report.json does not name the calibration";
   EXPECT_EQ(fourth["calibration"]["file"], calibration.string());
-  // The uncalibrated prediction of the same run: the plan's own values, same seed.
+  // The uncalibrated prediction of the same run: the plan's own values, same seed. Its
+  // guessed boots miss the 90 s RTO objectives, which is exit 1.
   const fs::path plain_out = fs::path(g_root) / "uncalibrated-prediction";
-  ASSERT_EQ(shell(kCli + " run " + scenario + " --out " + plain_out.string() +
-                      " --no-history --quiet --end-when-settled",
-                  &output),
-            0)
-      << output;
+  const int plain_status = shell(kCli + " run " + scenario + " --out " + plain_out.string() +
+                                     " --no-history --quiet --end-when-settled",
+                                 &output);
+  ASSERT_TRUE(plain_status == 0 || plain_status == 1) << output;
   const json plain = read_json(plain_out / "report.json");
   std::printf("[ calibrate] %-4s %10s %12s %8s %14s %8s\n", "VM", "measured", "calibrated", "error",
               "uncalibrated", "error");
