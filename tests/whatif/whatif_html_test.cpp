@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <string>
 
 #include "reports/whatif_report.hpp"
 #include "tests/reports/support.hpp"
@@ -164,8 +165,7 @@ TEST(WhatifHtml, DrawsAtMostTwentyVmsTheWorstP95Rto) {
   // number the larger the RTO, so vm00..vm04 are the best five and are left out.
   std::vector<VmSpec> vms;
   for (int i = 0; i < 25; ++i) {
-    char name[8];
-    std::snprintf(name, sizeof name, "vm%02d", i);
+    const std::string name = (i < 10 ? "vm0" : "vm") + std::to_string(i);
     if (i == 7) {
       vms.push_back({name, [](std::size_t, int) { return std::nullopt; }, VmOutcome::failed});
     } else {
@@ -181,8 +181,7 @@ TEST(WhatifHtml, DrawsAtMostTwentyVmsTheWorstP95Rto) {
   EXPECT_NE(html.find("Left out: <b>vm00</b>, <b>vm01</b>, <b>vm02</b>, <b>vm03</b>, <b>vm04</b>."),
             std::string::npos);
   for (int i = 0; i < 25; ++i) {
-    char name[8];
-    std::snprintf(name, sizeof name, "vm%02d", i);
+    const std::string name = (i < 10 ? "vm0" : "vm") + std::to_string(i);
     EXPECT_EQ(panels_of(html, name), i < 5 ? 0u : 3u) << name;
   }
   EXPECT_EQ(count(html, "class=\"panel\""), 20u * 3u);
