@@ -26,30 +26,24 @@ void EngineState::settle_first_incident(int v, const Operation& op, const Member
   VmResult& result = vm.result;
   vm.first_incident_done = true;
   result.outcome = VmOutcome::recovered;
-  result.mechanism = traits_of(op.kind).mechanism;
+  const OperationTraits& kind = traits_of(op.kind);
+  result.mechanism = kind.mechanism;
   result.recovered_on = hosts_[member.target_host].host->name;
   result.instance = member.instance;
   result.network = member.network;
   result.ip = member.ip;
   result.ready_s = member.ready_s;
   result.rto_s = span_s(member.ready_s - op.rto_base_s);
-  switch (op.kind) {
-    case Operation::Kind::replica:
-    case Operation::Kind::test:
-      result.rpo_s = span_s(op.incident_s - member.point_as_of_s);
-      result.recovery_point_s = member.point_as_of_s;
-      break;
-    case Operation::Kind::planned:
-      // The final sync shipped everything up to the shutdown (RPO 0), unless it was cut off
-      // and the VM came back from an older point (SPEC 9).
-      result.rpo_s = span_s(std::max(0.0, member.off_s - member.point_as_of_s));
-      result.recovery_point_s = member.point_as_of_s;
-      break;
-    case Operation::Kind::ha:
-    case Operation::Kind::repair:
-    case Operation::Kind::failback:
-      result.rpo_s = 0.0;  // its own disk survived
-      break;
+  if (kind.own_disk) {
+    result.rpo_s = 0.0;  // its own disk survived
+  } else if (kind.final_sync_keeps_point) {
+    // The final sync shipped everything up to the shutdown (RPO 0), unless it was cut off
+    // and the VM came back from an older point (SPEC 9).
+    result.rpo_s = span_s(std::max(0.0, member.off_s - member.point_as_of_s));
+    result.recovery_point_s = member.point_as_of_s;
+  } else {
+    result.rpo_s = span_s(op.incident_s - member.point_as_of_s);
+    result.recovery_point_s = member.point_as_of_s;
   }
   result.reason = member.detour;  // a recovery that went otherwise than planned says why
   result.critical_path = critical_path(op, static_cast<int>(&member - op.members.data()));

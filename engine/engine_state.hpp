@@ -173,13 +173,17 @@ struct Operation {
 // What distinguishes one kind of operation from another, in one table (operations.cpp)
 // instead of kind tests spread over the engine.
 struct OperationTraits {
-  Mechanism mechanism;          // what the report calls the way a VM came back
-  bool test_copies;             // its instances are test copies beside production
-  bool own_disk;                // the VM comes back on its original disk (HA, repair, failback)
-  bool from_shared_storage;     // boots the VM's own disk on another host of its cluster
-  bool failback_waits;          // a failback begun meanwhile waits for its members to arrive
-  bool final_sync_keeps_point;  // its final sync leaves a recovery point at the target
-  bool reverse;                 // it moves VMs home: reverse sync, back to the original host
+  Mechanism mechanism = Mechanism::none;  // what the report calls the way a VM came back
+  bool test_copies = false;               // its instances are test copies beside production
+  bool own_disk = false;  // the VM comes back on its original disk (HA, repair, failback)
+  bool from_shared_storage = false;     // boots the VM's own disk on another host of its cluster
+  bool failback_waits = false;          // a failback begun meanwhile waits for its members
+  bool final_sync_keeps_point = false;  // its final sync leaves a recovery point at the target
+  bool reverse = false;           // it moves VMs home: reverse sync, back to the original host
+  bool placed_again = false;      // a copy whose host fails is placed on another (not: a restart
+                                  // in place or a failback has nowhere else to go)
+  bool points_up_to_now = false;  // may restore from a point newer than its incident (a
+                                  // planned move: none is newer than its shutdown)
 };
 const OperationTraits& traits_of(Operation::Kind kind);
 

@@ -8,14 +8,23 @@
 namespace firedrill {
 
 const OperationTraits& traits_of(Operation::Kind kind) {
-  // mechanism, test_copies, own_disk, from_shared_storage, failback_waits,
-  // final_sync_keeps_point, reverse
-  static const OperationTraits ha{Mechanism::ha, false, true, true, false, false, false};
-  static const OperationTraits replica{Mechanism::replica, false, false, false, true, false, false};
-  static const OperationTraits planned{Mechanism::planned, false, false, false, true, true, false};
-  static const OperationTraits test{Mechanism::test, true, false, false, false, false, false};
-  static const OperationTraits failback{Mechanism::planned, false, true, false, false, false, true};
-  static const OperationTraits repair{Mechanism::none, false, true, false, false, false, false};
+  // Each kind names the traits it has; the others are false.
+  static const OperationTraits ha{.mechanism = Mechanism::ha,
+                                  .own_disk = true,
+                                  .from_shared_storage = true,
+                                  .placed_again = true};
+  static const OperationTraits replica{
+      .mechanism = Mechanism::replica, .failback_waits = true, .placed_again = true};
+  static const OperationTraits planned{.mechanism = Mechanism::planned,
+                                       .failback_waits = true,
+                                       .final_sync_keeps_point = true,
+                                       .placed_again = true,
+                                       .points_up_to_now = true};
+  static const OperationTraits test{
+      .mechanism = Mechanism::test, .test_copies = true, .placed_again = true};
+  static const OperationTraits failback{
+      .mechanism = Mechanism::planned, .own_disk = true, .reverse = true};
+  static const OperationTraits repair{.mechanism = Mechanism::none, .own_disk = true};
   switch (kind) {
     case Operation::Kind::ha:
       return ha;

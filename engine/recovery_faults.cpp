@@ -85,8 +85,7 @@ std::pair<int, const RecoveryPoint*> EngineState::newest_available_point(int v, 
   auto usable = [&](int r) -> const RecoveryPoint* {
     if (!hosts_[replicas_[r].target_host].up) return nullptr;
     if (op.corruption) return newest_clean_point_before(r, op.incident_s);
-    return newest_point_completed_by(r,
-                                     op.kind == Operation::Kind::planned ? now_s_ : op.incident_s);
+    return newest_point_completed_by(r, traits(o).points_up_to_now ? now_s_ : op.incident_s);
   };
   if (preferred >= 0) {
     if (const RecoveryPoint* point = usable(preferred)) return {preferred, point};
@@ -104,9 +103,7 @@ void EngineState::member_host_failed(int o, int m, int host, const std::string& 
   Operation& op = operations_[o];
   Member& member = op.members[m];
   const std::string why = "host " + hosts_[host].host->name + " failed (" + cause + ")";
-  const bool again = op.kind == Operation::Kind::replica || op.kind == Operation::Kind::test ||
-                     op.kind == Operation::Kind::planned || op.kind == Operation::Kind::ha;
-  if (!again) {
+  if (!traits(o).placed_again) {
     member_failed(o, m, why);  // a restart in place or a failback has nowhere else to go
     return;
   }
@@ -119,7 +116,7 @@ void EngineState::member_host_failed(int o, int m, int host, const std::string& 
   member.failed_boots = 0;
   note_incident(member.vm, now_s_, cause);
   step(vms_[member.vm].vm->name, "failure", host, now_s_, now_s_, member.instance + ": " + why);
-  if (op.kind != Operation::Kind::ha) {
+  if (!traits(o).from_shared_storage) {
     restore_again(o, m, why);
     return;
   }
