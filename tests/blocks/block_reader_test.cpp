@@ -39,6 +39,13 @@ int run(const std::string& command) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// True while `pid` runs: a daemon that exited may stay a zombie here (no init reaps it).
+bool alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, command, state;
+  return static_cast<bool>(stat >> pid_field >> command >> state) && state != "Z";
+}
+
 class BlockReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -61,7 +68,9 @@ class BlockReaderTest : public ::testing::Test {
   }
   void TearDown() override {
     stop_server();
-    if (!dir_.empty()) fs::remove_all(dir_);
+    // Never throws: a qemu-nbd that outlived its wait may still unlink its socket meanwhile.
+    std::error_code ignored;
+    if (!dir_.empty()) fs::remove_all(dir_, ignored);
   }
   // qemu-nbd in the background, read-only, the bitmap exported; waits (bounded) for its socket.
   void serve(const std::string& bitmap) {
@@ -74,8 +83,15 @@ class BlockReaderTest : public ::testing::Test {
     in >> server_pid_;
     ASSERT_GT(server_pid_, 0);
   }
+  // SIGTERM, then waits (at most 5 s) until it is gone: on its way out qemu-nbd unlinks its
+  // socket, which raced the folder's removal (remove_all found the socket, then lost it).
   void stop_server() {
-    if (server_pid_ > 0) kill(server_pid_, SIGTERM);
+    if (server_pid_ > 0 && kill(server_pid_, SIGTERM) == 0) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (alive(server_pid_) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
     server_pid_ = -1;
   }
   std::string dir_, disk_, socket_;
