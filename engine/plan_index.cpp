@@ -21,8 +21,14 @@ PlanIndex::PlanIndex(const Plan& plan) : plan_(plan) {
     links_.emplace(link.name, static_cast<int>(l));
     const int a = site(link.between[0]);
     const int b = site(link.between[1]);
-    // The first link declared between two sites is the route (as validation requires one).
-    if (a >= 0 && b >= 0 && a != b) site_links_.emplace(std::minmax(a, b), static_cast<int>(l));
+    // Replication between two sites runs over one link joining them (validation requires
+    // one): of several, the one of least latency, the first declared among equals -- the
+    // route the simulator's platform takes (sim/platform.cpp).
+    if (a < 0 || b < 0 || a == b) continue;
+    const auto [it, inserted] = site_links_.emplace(std::minmax(a, b), static_cast<int>(l));
+    if (!inserted && link.latency_s < plan.links[it->second].latency_s) {
+      it->second = static_cast<int>(l);
+    }
   }
   for (std::size_t d = 0; d < plan.datastores.size(); ++d) {
     datastores_.emplace(plan.datastores[d].name, static_cast<int>(d));

@@ -44,7 +44,8 @@ class PlanIndex {
   // The cluster with HA whose datastore holds the VM's disk and that has the VM's host, or
   // -1 (HA cannot restart a VM whose disk the cluster does not share).
   int ha_cluster_of_vm(int vm) const { return vm_ha_cluster_[vm]; }
-  // The link between two sites, either way round; -1 when there is none (or same site).
+  // The link replication between two sites runs over, either way round (of several, the
+  // one of least latency, as the simulator routes); -1 when there is none (or same site).
   int link_between(int site_a, int site_b) const;
   // Where a replica kept on `target_host` is recovered: recovery.target_site when the plan
   // names one, else the site of the target host itself. -1 when neither is known.

@@ -1,11 +1,9 @@
 // The shared context of validation: the plan's names indexed once, paths, diagnostics,
 // and the lookups several topics need (a host's site, a VM's datastore, HA coverage,
-// routes between sites).
+// the link between two sites).
 #include "engine/validate_context.hpp"
 
 #include <algorithm>
-#include <deque>
-#include <set>
 
 namespace firedrill::validation {
 
@@ -125,28 +123,13 @@ std::string PlanContext::datastore_of(const Vm& vm) const {
   return "";
 }
 
-bool PlanContext::linked(const std::string& from, const std::string& to) {
-  const auto key = std::make_pair(from, to);
-  if (const auto it = linked_.find(key); it != linked_.end()) return it->second;
-  return linked_[key] = search_link_path(from, to);
-}
-
-bool PlanContext::search_link_path(const std::string& from, const std::string& to) const {
-  std::set<std::string> seen{from};
-  std::deque<std::string> queue{from};
-  while (!queue.empty()) {
-    const std::string site = queue.front();
-    queue.pop_front();
-    if (site == to) return true;
-    for (const Link& link : plan.links) {
-      for (int end = 0; end < 2; ++end) {
-        if (link.between[end] == site && seen.insert(link.between[1 - end]).second) {
-          queue.push_back(link.between[1 - end]);
-        }
-      }
-    }
-  }
-  return false;
+// The engine replicates over one link between two sites (engine/plan_index.hpp): a route
+// through a third site is not modelled, so validation does not accept one.
+bool PlanContext::linked_directly(const std::string& from, const std::string& to) const {
+  return std::any_of(plan.links.begin(), plan.links.end(), [&](const Link& link) {
+    return (link.between[0] == from && link.between[1] == to) ||
+           (link.between[0] == to && link.between[1] == from);
+  });
 }
 
 }  // namespace firedrill::validation

@@ -83,16 +83,13 @@ class PlanContext {
   bool ha_covers_host_failure(const Vm& vm) const;
   // The datastore holding a VM's disks, or "" for the host's local disk.
   std::string datastore_of(const Vm& vm) const;
-  // True when links connect site `from` to site `to` (remembered per pair).
-  bool linked(const std::string& from, const std::string& to);
+  // True when a link joins site `from` and site `to`, either way round.
+  bool linked_directly(const std::string& from, const std::string& to) const;
 
  private:
-  bool search_link_path(const std::string& from, const std::string& to) const;
-
   std::string file_;
   std::string prefix_;
   std::vector<Diagnostic>* out_;
-  std::map<std::pair<std::string, std::string>, bool> linked_;
 };
 
 // The topics, each in its own file, run by validate.cpp in the order of the file.

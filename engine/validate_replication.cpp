@@ -62,11 +62,13 @@ void check_replication(PlanContext& context) {
                                                  " is at site " + named(source_site) +
                                                  ", where VM " + named(name) +
                                                  " runs: a replica must be at another site");
-      } else if (!context.linked(source_site, target_site) &&
+      } else if (!context.linked_directly(source_site, target_site) &&
                  reported_routes.insert(source_site).second) {
-        context.error(path + ".target_host", "no link connects site " + named(source_site) +
-                                                 " to site " + named(target_site) +
-                                                 ": replication has no route");
+        context.error(path + ".target_host",
+                      "no link connects site " + named(source_site) + " to site " +
+                          named(target_site) +
+                          ": replication runs over one link between the two sites (a route "
+                          "through another site is not modelled)");
       }
     }
     if (!(job.interval_s > 0)) context.error(path + ".interval", "must be greater than zero");

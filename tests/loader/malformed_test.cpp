@@ -151,6 +151,17 @@ std::vector<Malformed> cases() {
          s["plan"]["recovery"].erase("target_site");
        },
        "plan.replication[0].target_host", "is at site 'primary', where VM 'ad' runs"},
+      {"replication_through_a_third_site",
+       [](Json& s) {
+         s["plan"]["sites"].push_back(Json::parse(
+             R"({"name": "vault", "hosts": [{"name": "v1", "cores": 8, "memory": "64GiB"}]})"));
+         s["plan"]["links"].push_back(Json::parse(
+             R"({"name": "tape", "between": ["dr", "vault"], "bandwidth": "1Gbps", "latency": "5ms"})"));
+         s["plan"]["replication"][0]["target_host"] = "v1";
+         s["plan"]["recovery"].erase("target_site");
+       },
+       "plan.replication[0].target_host",
+       "no link connects site 'primary' to site 'vault': replication runs over one link"},
       {"network_without_mapping",
        [](Json& s) { s["plan"]["recovery"]["network_mapping"] = Json::object(); },
        "plan.vms[0].network", "has no mapping at the recovery site 'dr'"},
