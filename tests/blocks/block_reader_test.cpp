@@ -4,6 +4,7 @@
 #include "real/blocks/block_reader.hpp"
 
 #include "real/blocks/offline_export.hpp"
+#include "tests/process_gone.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -37,13 +38,6 @@ constexpr std::uint64_t MiB = 1024 * KiB;
 int run(const std::string& command) {
   const int status = std::system(("{ " + command + "; } >/dev/null 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// True while `pid` runs: a daemon that exited may stay a zombie here (no init reaps it).
-bool alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string pid_field, command, state;
-  return static_cast<bool>(stat >> pid_field >> command >> state) && state != "Z";
 }
 
 class BlockReaderTest : public ::testing::Test {
@@ -88,7 +82,8 @@ class BlockReaderTest : public ::testing::Test {
   void stop_server() {
     if (server_pid_ > 0 && kill(server_pid_, SIGTERM) == 0) {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-      while (alive(server_pid_) && std::chrono::steady_clock::now() < deadline) {
+      while (!firedrill::testing::process_gone(server_pid_) &&
+             std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     }

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "../process_gone.hpp"
 #include "lab_fixture.hpp"
 
 namespace {
@@ -32,11 +33,7 @@ const std::vector<std::string> kVms = {"ad", "db", "app", "web"};
 constexpr double kHostTimeout_s = 20.0;
 constexpr double kTestFailoverBound_s = 130.0 + 2 * kHostTimeout_s + 120.0;
 
-bool process_gone(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string pid_field, comm, state;
-  return !(stat >> pid_field >> comm >> state) || state == "Z";  // a zombie is gone too
-}
+using firedrill::testing::process_gone;
 
 // A libvirtd thawed with SIGCONT after a long freeze was seen to die at any time after
 // (libvirt 9.0), so a `lab up` right after the thaw could find it alive and lose it later.
