@@ -1,12 +1,14 @@
 #include "real/blocks/ssh_tunnel.hpp"
 
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "real/blocks/block_reader.hpp"
@@ -40,12 +42,28 @@ std::string percent_decoded(const std::string& text) {
   return out;
 }
 
-bool is_socket(const std::string& path) {
-  struct stat facts {};
-  return ::stat(path.c_str(), &facts) == 0 && S_ISSOCK(facts.st_mode);
-}
-
 }  // namespace
+
+bool unix_socket_listens(const std::string& path) {
+  // The kernel's table of unix sockets: "Num RefCount Protocol Flags Type St Inode Path",
+  // where Flags has __SO_ACCEPTCON (0x10000) once listen() was called on the socket.
+  constexpr unsigned long kAcceptCon = 0x10000;
+  std::ifstream table("/proc/net/unix");
+  std::string line;
+  std::getline(table, line);  // the header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, refs, protocol, flags, type, state, inode;
+    if (!(fields >> slot >> refs >> protocol >> flags >> type >> state >> inode)) continue;
+    std::string bound;
+    std::getline(fields >> std::ws, bound);
+    if (bound != path) continue;
+    char* end = nullptr;
+    const unsigned long bits = std::strtoul(flags.c_str(), &end, 16);
+    if (end != flags.c_str() && (bits & kAcceptCon) != 0) return true;
+  }
+  return false;
+}
 
 std::optional<SshTarget> ssh_target_of(const std::string& uri, std::string& error) {
   const std::string scheme = "qemu+ssh://";
@@ -146,8 +164,9 @@ SshSocketTunnel::SshSocketTunnel(const SshTarget& target, std::string local_sock
   ::unlink(local_socket_.c_str());
   pid_ = spawn(ssh_forward_args(target, local_socket_, remote_socket, timeout_s), stderr_fd_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  // ssh makes the local socket once it listens on it (ExitOnForwardFailure: or it exits).
-  while (!is_socket(local_socket_)) {
+  // ssh binds the local socket and then listens on it (ExitOnForwardFailure: or it exits). A
+  // connect between the two is refused, so the tunnel is up only once the socket listens.
+  while (!unix_socket_listens(local_socket_)) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;

@@ -5,7 +5,7 @@
 // The SSH command, user, host, port, key file and host-key policy come from the URI
 // (libvirt's `command`, `keyfile` and `no_verify` parameters), so the tunnel trusts what the
 // libvirt connection trusts. Every wait is bounded: the tunnel is up when the local socket
-// accepts a connection within the timeout, and ssh's keepalive ends it when the host stops
+// listens within the timeout, and ssh's keepalive ends it when the host stops
 // answering.
 #pragma once
 
@@ -41,9 +41,13 @@ std::vector<std::string> ssh_command_args(const SshTarget& target,
                                           const std::vector<std::string>& remote_argv,
                                           double timeout_s);
 
+// Whether a unix socket bound at `path` listens (the kernel's /proc/net/unix). A socket that
+// is bound but not yet listening refuses a connect, though its file is already there.
+bool unix_socket_listens(const std::string& path);
+
 class SshSocketTunnel {
  public:
-  // Starts ssh and waits until `local_socket` accepts; throws BlockError with ssh's own
+  // Starts ssh and waits until `local_socket` listens; throws BlockError with ssh's own
   // message when it does not within timeout_s.
   SshSocketTunnel(const SshTarget& target, std::string local_socket,
                   const std::string& remote_socket, double timeout_s);

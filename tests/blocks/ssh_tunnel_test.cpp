@@ -3,8 +3,12 @@
 // reason within its timeout. The tunnel over a real sshd is tested by the lab
 // (real_lab_blocks).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -21,6 +25,36 @@ using firedrill::blocks::ssh_forward_args;
 using firedrill::blocks::ssh_target_of;
 using firedrill::blocks::SshSocketTunnel;
 using firedrill::blocks::SshTarget;
+using firedrill::blocks::unix_socket_listens;
+
+namespace {
+
+// A unix stream socket bound at `path`, or -1.
+int bound_socket(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether a connect to `path` is accepted.
+bool connects(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  const bool accepted =
+      fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  if (fd >= 0) ::close(fd);
+  return accepted;
+}
+
+}  // namespace
 
 TEST(SshTunnel, ReadsUserHostPortAndTheUrisSshParameters) {
   std::string error;
@@ -123,6 +157,46 @@ TEST(SshTunnel, AnSshThatNeverForwardsIsStoppedAtTheTimeout) {
   const double took_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_LT(took_s, 5.0) << "the wait for the forward was not bounded";
+}
+
+TEST(SshTunnel, ASocketListensOnlyOnceListenWasCalledNotWhenItsFileAppears) {
+  const std::string path = (fs::temp_directory_path() / "fd-tunnel-test-listens.sock").string();
+  ::unlink(path.c_str());
+  EXPECT_FALSE(unix_socket_listens(path)) << "nothing is bound there";
+  const int fd = bound_socket(path);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  EXPECT_TRUE(fs::is_socket(path));
+  EXPECT_FALSE(unix_socket_listens(path)) << "bound, not listening: a connect is refused";
+  EXPECT_FALSE(connects(path));
+  ASSERT_EQ(::listen(fd, 1), 0) << std::strerror(errno);
+  EXPECT_TRUE(unix_socket_listens(path));
+  EXPECT_TRUE(connects(path));
+  ::close(fd);
+  ::unlink(path.c_str());
+}
+
+// OpenSSH binds the local socket and listens on it a moment later; this stand-in waits a
+// second between the two, and the tunnel must not be taken as up in between.
+TEST(SshTunnel, ATunnelIsUpOnlyWhenItsSocketAcceptsAConnection) {
+  SshTarget target;
+  target.command = script("binds-then-listens",
+                          "exec python3 - \"$@\" <<'EOF'\n"
+                          "import socket, sys, time\n"
+                          "local = sys.argv[sys.argv.index('-L') + 1].rsplit(':', 1)[0]\n"
+                          "s = socket.socket(socket.AF_UNIX)\n"
+                          "s.bind(local)\n"
+                          "time.sleep(1.0)\n"
+                          "s.listen(4)\n"
+                          "time.sleep(30)\n"
+                          "EOF")
+                       .string();
+  target.host = "dr1";
+  const std::string local = (fs::temp_directory_path() / "fd-tunnel-test-slow.sock").string();
+  {
+    SshSocketTunnel tunnel(target, local, "/remote.sock", 10.0);
+    EXPECT_TRUE(connects(local)) << "the tunnel was taken as up before its socket listened";
+  }
+  EXPECT_FALSE(fs::exists(local));
 }
 
 TEST(SshTunnel, ARemoteCommandIsOneQuotedWordListAfterTheHost) {
