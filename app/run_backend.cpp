@@ -108,6 +108,12 @@ BackendRun run_on_backend(const BackendOptions& options, const Scenario& scenari
     run.exit_status = result.exit_status == 0 ? 3 : result.exit_status;
     return run;
   }
+  if (!result.evidence_error.empty()) {  // as for reports that cannot be written: exit 2
+    run.error.file = result.evidence_path;
+    run.error.message = result.evidence_error;
+    run.exit_status = 2;
+    return run;
+  }
   run.outcome = std::move(result.outcome);
   return run;
 }

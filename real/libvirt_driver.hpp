@@ -76,8 +76,11 @@ struct RealRunResult {
   int exit_status = 0;
   std::string error;               // why there is no outcome
   std::vector<std::string> notes;  // things the operator should know (also in libvirt.json)
+  // Why OUT/libvirt.json (evidence_path) could not be written; empty when it was.
+  std::string evidence_path;
+  std::string evidence_error;
   // SIGINT or SIGTERM when an operator's signal stopped the run (real/interrupt.hpp): the
-  // outcome then holds the results so far, with ended = "interrupted"; 0 otherwise.
+  // outcome then holds the results so far, with ended = RunEnd::interrupted; 0 otherwise.
   int interrupt_signal = 0;
 };
 

@@ -1,10 +1,11 @@
 // The evidence of a libvirt run: OUT/libvirt.json (boots, transfers, events, clock skews,
 // notes) and whether every production copy still beats when the run ends.
 #include "real/libvirt_run.hpp"
+#include "reports/report.hpp"
 
 namespace firedrill::libvirt_run {
 
-void LibvirtRun::write_evidence(const RealRunResult& result) {
+void LibvirtRun::write_evidence(RealRunResult& result) {
   json skews = json::object();
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [key, watcher] : consoles_) {
@@ -25,8 +26,14 @@ void LibvirtRun::write_evidence(const RealRunResult& result) {
                          {"guest_clock_skew_s", skews},
                          {"production_at_end", evidence_production_},
                          {"notes", result.notes}};
-  std::ofstream out(fs::path(options_.out_dir) / "libvirt.json");
-  out << evidence.dump(2) << '\n';
+  // Through the writer of every output (a temporary file, fsync, rename): a run killed while
+  // it writes leaves the whole file or none.
+  const std::string path = (fs::path(options_.out_dir) / "libvirt.json").string();
+  const std::string problem = reports::write_file_atomically(path, evidence.dump(2) + "\n");
+  if (!problem.empty()) {
+    result.evidence_path = path;
+    result.evidence_error = problem.substr(path.size() + 2);  // "path: reason"
+  }
 }
 
 // Evidence that production still runs when the run ends, from the guests themselves: the

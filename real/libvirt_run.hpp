@@ -263,7 +263,7 @@ class LibvirtRun : public Backend {
   void finish(RealRunResult& result);
   // ---- evidence (libvirt_evidence.cpp)
   void record_production_at_end();
-  void write_evidence(const RealRunResult& result);
+  void write_evidence(RealRunResult& result);
 
   // Written during setup, before any worker thread runs, then only read: no lock. A
   // HostState's `up` and `injected` are atomics and its connection is thread-safe.
