@@ -2,7 +2,10 @@
 // distributions, sizes, rates and speeds, each a JSON number in base units or a string
 // with a unit, checked for sign. Like every reader they report into the ReadContext and
 // return nullopt; they never throw.
+#include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <vector>
 
 #include "engine/json_reader.hpp"
 
@@ -62,59 +65,84 @@ std::optional<double> read_parameter(ReadContext& context, const Json& value,
   return read_duration(context, *field, json_path_join(path, key), sign);
 }
 
-// {"dist": "normal" | "lognormal", "mean", "sd"}; a lognormal's mean is above zero.
-std::optional<DurationSpec> read_normal(ReadContext& context, const Json& value,
-                                        const std::string& path, Sign sign, bool lognormal) {
-  if (!check_object(context, value, path, "a distribution", {"dist", "mean", "sd"})) {
-    return std::nullopt;
+// The distributions a duration may be: each one's "dist" name and its two parameters (the
+// exponential has one). The allowed keys of a distribution object, the names an unknown
+// "dist" is told, and the parameters read all come from this one table.
+struct DistributionForm {
+  std::string_view name;
+  DurationSpec::Kind kind;
+  std::string_view first, second;  // second is empty for a one-parameter distribution
+};
+constexpr DistributionForm kDistributions[] = {
+    {"normal", DurationSpec::Kind::normal, "mean", "sd"},
+    {"uniform", DurationSpec::Kind::uniform, "min", "max"},
+    {"lognormal", DurationSpec::Kind::lognormal, "mean", "sd"},
+    {"exponential", DurationSpec::Kind::exponential, "mean", ""},
+};
+
+const DistributionForm* distribution_named(std::string_view name) {
+  for (const DistributionForm& form : kDistributions) {
+    if (form.name == name) return &form;
   }
-  DurationSpec spec;
-  spec.kind = lognormal ? DurationSpec::Kind::lognormal : DurationSpec::Kind::normal;
-  const auto mean = read_parameter(context, value, path, "mean", sign);
-  const auto sd = read_parameter(context, value, path, "sd", Sign::non_negative);
-  if (!mean || !sd) return std::nullopt;
-  if (lognormal && !(*mean > 0)) {
+  return nullptr;
+}
+
+// "dist" and every parameter of `only` (of every distribution when null), once each.
+std::vector<std::string_view> distribution_keys(const DistributionForm* only) {
+  std::vector<std::string_view> keys = {"dist"};
+  for (const DistributionForm& form : kDistributions) {
+    if (only && &form != only) continue;
+    for (std::string_view key : {form.first, form.second}) {
+      if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        keys.push_back(key);
+      }
+    }
+  }
+  return keys;
+}
+
+// The parameters of `form` read from `value`, each checked for its own rule: a normal's
+// mean takes the caller's sign and its sd is not negative; a lognormal's mean is above
+// zero; a uniform's min is not negative, its max takes the caller's sign, and min <= max;
+// an exponential's mean is above zero.
+std::optional<DurationSpec> read_parameters(ReadContext& context, const Json& value,
+                                            const std::string& path, Sign sign,
+                                            const DistributionForm& form) {
+  using Kind = DurationSpec::Kind;
+  const Sign first_sign = form.kind == Kind::uniform       ? Sign::non_negative
+                          : form.kind == Kind::exponential ? Sign::positive
+                                                           : sign;
+  const Sign second_sign = form.kind == Kind::uniform ? sign : Sign::non_negative;
+  const auto first = read_parameter(context, value, path, form.first, first_sign);
+  const auto second = form.second.empty()
+                          ? std::optional<double>(0.0)
+                          : read_parameter(context, value, path, form.second, second_sign);
+  if (!first || !second) return std::nullopt;
+  if (form.kind == Kind::lognormal && !(*first > 0)) {
     context.error(json_path_join(path, "mean"), "a lognormal mean must be greater than zero");
     return std::nullopt;
   }
-  spec.a_s = *mean;
-  spec.b_s = *sd;
-  return spec;
-}
-
-// {"dist": "uniform", "min", "max"} with min <= max.
-std::optional<DurationSpec> read_uniform(ReadContext& context, const Json& value,
-                                         const std::string& path, Sign sign) {
-  if (!check_object(context, value, path, "a distribution", {"dist", "min", "max"})) {
+  if (form.kind == Kind::uniform && *first > *second) {
+    context.error(path, "min (" + format_duration(*first) + ") is greater than max (" +
+                            format_duration(*second) + ")");
     return std::nullopt;
   }
   DurationSpec spec;
-  spec.kind = DurationSpec::Kind::uniform;
-  const auto min = read_parameter(context, value, path, "min", Sign::non_negative);
-  const auto max = read_parameter(context, value, path, "max", sign);
-  if (!min || !max) return std::nullopt;
-  if (*min > *max) {
-    context.error(path, "min (" + format_duration(*min) + ") is greater than max (" +
-                            format_duration(*max) + ")");
-    return std::nullopt;
-  }
-  spec.a_s = *min;
-  spec.b_s = *max;
+  spec.kind = form.kind;
+  spec.a_s = *first;
+  spec.b_s = *second;
   return spec;
 }
 
-// {"dist": "exponential", "mean"} with a mean above zero.
-std::optional<DurationSpec> read_exponential(ReadContext& context, const Json& value,
-                                             const std::string& path) {
-  if (!check_object(context, value, path, "a distribution", {"dist", "mean"})) {
-    return std::nullopt;
+// "normal, uniform, lognormal or exponential".
+std::string distribution_names(std::string_view last_joiner) {
+  std::string names;
+  const std::size_t count = std::size(kDistributions);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) names += i + 1 == count ? std::string(last_joiner) : std::string(", ");
+    names += kDistributions[i].name;
   }
-  DurationSpec spec;
-  spec.kind = DurationSpec::Kind::exponential;
-  const auto mean = read_parameter(context, value, path, "mean", Sign::positive);
-  if (!mean) return std::nullopt;
-  spec.a_s = *mean;
-  return spec;
+  return names;
 }
 
 // A fixed duration, or a distribution object of the kind its "dist" names.
@@ -130,24 +158,25 @@ std::optional<DurationSpec> read_distribution(ReadContext& context, const Json& 
   }
   const Json* dist = value.contains("dist") ? &value["dist"] : nullptr;
   if (!dist) {
-    check_object(context, value, path, "a distribution", {"dist", "mean", "sd", "min", "max"});
-    context.error(path,
-                  "a distribution needs \"dist\": one of normal, uniform, lognormal, exponential");
+    check_object(context, value, path, "a distribution", distribution_keys(nullptr));
+    context.error(path, "a distribution needs \"dist\": one of " + distribution_names(", "));
     return std::nullopt;
   }
   const std::optional<std::string> kind = read_string(context, *dist, json_path_join(path, "dist"));
   if (!kind) return std::nullopt;
-  if (*kind == "normal" || *kind == "lognormal") {
-    return read_normal(context, value, path, sign, *kind == "lognormal");
+  const DistributionForm* form = distribution_named(*kind);
+  if (!form) {
+    std::vector<std::string> names;
+    for (const DistributionForm& known : kDistributions) names.emplace_back(known.name);
+    context.error(json_path_join(path, "dist"), "unknown distribution '" + *kind + "': expected " +
+                                                    distribution_names(" or ") +
+                                                    did_you_mean(*kind, names));
+    return std::nullopt;
   }
-  if (*kind == "uniform") return read_uniform(context, value, path, sign);
-  if (*kind == "exponential") return read_exponential(context, value, path);
-  context.error(json_path_join(path, "dist"),
-                "unknown distribution '" + *kind +
-                    "': expected normal, uniform, lognormal or "
-                    "exponential" +
-                    did_you_mean(*kind, {"normal", "uniform", "lognormal", "exponential"}));
-  return std::nullopt;
+  if (!check_object(context, value, path, "a distribution", distribution_keys(form))) {
+    return std::nullopt;
+  }
+  return read_parameters(context, value, path, sign, *form);
 }
 
 }  // namespace
