@@ -22,7 +22,8 @@ std::string topology_svg(const Plan& plan);
 // The start order: VMs left to right in the order they may start (priority groups and
 // depends_on), an arrow from each dependency to its dependent.
 std::string start_order_svg(const Plan& plan);
-// The stylesheet shared by report.html and the trend report (no external resources).
+// The house stylesheet of report.html, the trend report and whatif.html (no external
+// resources).
 const char* report_css();
 // A real VM's readiness ladder for its notes, escaped HTML: "ready by: running +12.3s \u2192
 // agent +15.0s \u2192 check tcp :80 +16.1s (2 attempts)", times since `incident` (the run

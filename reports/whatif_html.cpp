@@ -7,6 +7,7 @@
 #include <string>
 
 #include "reports/chart.hpp"
+#include "reports/html_parts.hpp"
 #include "reports/text.hpp"
 #include "reports/whatif_html_parts.hpp"
 #include "reports/whatif_report.hpp"
@@ -91,21 +92,22 @@ std::string failed_runs(const SweepSummary& summary) {
 }
 
 // The page's own rules; the charts' are reports::chart_css().
-constexpr const char* kPageStyle = R"(
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222}
-h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
-.banner{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}
-svg{background:#fff;border:1px solid #ddd}
-table{border-collapse:collapse;font-size:12px;margin-top:8px}
-th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;vertical-align:top}
-td:nth-child(2),th:nth-child(2),td:last-child{text-align:left}
-td:last-child{min-width:16em}
-tr.plan td{background:#f4f6fa;font-weight:600}
-.bad{color:#b00020}.note{font-size:12px;color:#666}.none{color:#999;text-align:center}
-h3{font-size:1em;margin:1.4em 0 .3em}
-.charts.panels{gap:10px}
-dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:600}
-)";
+// What only whatif.html needs on top of the house style (report_css()): the partial-result
+// banner, numbers aligned right but for the combination and notes columns, the plan's own
+// row, and the list of the sweep's facts.
+constexpr const char* kWhatifCss = R"css(
+.banner { background: #fff3cd; border: 1px solid #e0c060; padding: 8px 12px; }
+th, td { text-align: right; }
+td:nth-child(2), th:nth-child(2), td:last-child { text-align: left; }
+td:last-child { min-width: 16em; }
+tr.plan td { background: #f4f6fa; font-weight: 600; }
+.bad { color: var(--fail); }
+.none { color: var(--muted); text-align: center; }
+h3 { font-size: 1em; margin: 1.4em 0 .3em; }
+.charts.panels { gap: 10px; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
+dt { font-weight: 600; }
+)css";
 
 }  // namespace
 
@@ -113,8 +115,8 @@ std::string format_whatif_html(const SweepSummary& summary) {
   const Sweep& sweep = summary.sweep;
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>What-if: " +
-      xml_escape(sweep.scenario) + "</title><style>" + kPageStyle + reports::chart_css() +
-      "</style></head><body>";
+      xml_escape(sweep.scenario) + "</title><style>" + reports::report_css() +
+      reports::chart_css() + kWhatifCss + "</style></head><body>";
   html +=
       "<h1>What-if: " + xml_escape(sweep.scenario) + " (plan " + xml_escape(sweep.plan) + ")</h1>";
   if (summary.partial) {
