@@ -74,12 +74,12 @@ std::string run_summary(const Scenario& scenario, const Outcome& outcome,
   for (const VmResult& vm : outcome.vms) {
     if (!vm.reason.empty()) out << "  " << vm.name << ": " << vm.reason << "\n";
     if (vm.failback) {
-      out << "  " << vm.name << ": failback " << vm.failback->outcome << ", RTO "
+      out << "  " << vm.name << ": failback " << to_string(vm.failback->outcome) << ", RTO "
           << human_duration(vm.failback->rto_s) << ", RPO " << human_duration(vm.failback->rpo_s)
           << (vm.failback->reason.empty() ? "" : " (" + vm.failback->reason + ")") << "\n";
     }
   }
-  if (outcome.ended == "settled") {
+  if (outcome.ended == RunEnd::settled) {
     out << "  ended when settled at " << human_duration(outcome.end_s) << " (deadline "
         << human_duration(scenario.duration_s) << ")\n";
   }

@@ -150,7 +150,9 @@ Outcome EngineState::results_but_transfers() const {
   Outcome outcome;
   outcome.incident_time_s = first_incident_s_;
   outcome.end_s = finished_ ? end_s_ : now_s_;
-  outcome.ended = !finished_ ? "running" : ended_settled_ ? "settled" : "duration";
+  outcome.ended = !finished_       ? RunEnd::running
+                  : ended_settled_ ? RunEnd::settled
+                                   : RunEnd::duration;
   outcome.timeline = timeline_;
   std::stable_sort(
       outcome.timeline.begin(), outcome.timeline.end(),

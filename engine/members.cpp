@@ -92,7 +92,7 @@ void EngineState::member_ready(int o, int m, const BootEnded& boot) {
     failback.end_s = now_s_;
     failback.rto_s = std::round((now_s_ - op.rto_base_s) * 1e6) / 1e6;
     failback.rpo_s = 0.0;
-    failback.outcome = "recovered";
+    failback.outcome = FailbackOutcome::recovered;
     if (data_as_of_s) {
       failback.rpo_from_data_s =
           std::max(0.0, std::round((member.shutdown_start_s - *data_as_of_s) * 1e6) / 1e6);
@@ -136,7 +136,7 @@ void EngineState::member_failed(int o, int m, const std::string& reason, bool se
   member_done(o, m);
   if (vm.active_operation == o) vm.active_operation = -1;
   if (traits(o).reverse) {
-    vm.result.failback->outcome = "failed";
+    vm.result.failback->outcome = FailbackOutcome::failed;
     vm.result.failback->reason = reason;
     if (member.off_s >= 0) production_down(member.vm, "failback: " + reason, false);
   } else if (settles && !vm.first_incident_done) {

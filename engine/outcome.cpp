@@ -60,6 +60,32 @@ const char* to_string(TransferResult result) {
   return "?";
 }
 
+const char* to_string(FailbackOutcome outcome) {
+  switch (outcome) {
+    case FailbackOutcome::in_progress:
+      return "in_progress";
+    case FailbackOutcome::recovered:
+      return "recovered";
+    case FailbackOutcome::failed:
+      return "failed";
+  }
+  return "?";
+}
+
+const char* to_string(RunEnd end) {
+  switch (end) {
+    case RunEnd::duration:
+      return "duration";
+    case RunEnd::settled:
+      return "settled";
+    case RunEnd::interrupted:
+      return "interrupted";
+    case RunEnd::running:
+      return "running";
+  }
+  return "?";
+}
+
 int exit_status(const Outcome& outcome) {
   const bool all_recovered = outcome.summary.failed == 0 && outcome.summary.lost == 0;
   return all_recovered && outcome.summary.objectives_met ? 0 : 1;

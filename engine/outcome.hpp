@@ -18,12 +18,21 @@ enum class TransferKind {
 };
 // How a transfer ended; in_flight: still running at the end of the run.
 enum class TransferResult { completed, lost, cancelled, in_flight };
+// How a failback stands: in_progress from its start until it recovers or fails.
+enum class FailbackOutcome { in_progress, recovered, failed };
+// Why a run ended when it did: at the scenario's duration (SPEC 3.10); settled (the run
+// asked to end when settled and nothing more could happen, engine/engine.hpp); interrupted
+// (an operator's signal stopped a real run: the results so far); running (the results of a
+// run not finished yet).
+enum class RunEnd { duration, settled, interrupted, running };
 
 // The names report.json and the other writers print.
 const char* to_string(VmOutcome outcome);
 const char* to_string(Mechanism mechanism);
-const char* to_string(TransferKind kind);      // "replication", "final_sync", "reverse_sync"
-const char* to_string(TransferResult result);  // "completed", "lost", "cancelled", "in_flight"
+const char* to_string(TransferKind kind);        // "replication", "final_sync", "reverse_sync"
+const char* to_string(TransferResult result);    // "completed", "lost", "cancelled", "in_flight"
+const char* to_string(FailbackOutcome outcome);  // "in_progress", "recovered", "failed"
+const char* to_string(RunEnd end);               // "duration", "settled", "interrupted", "running"
 
 // One incident that hit a VM (the first one defines its RTO/RPO; later ones are listed).
 struct IncidentRecord {
@@ -45,7 +54,7 @@ struct FailbackResult {
   std::optional<double> end_s;
   std::optional<double> rto_s;
   std::optional<double> rpo_s;
-  std::string outcome;  // "recovered" | "failed"
+  FailbackOutcome outcome = FailbackOutcome::in_progress;
   std::string reason;
   // Real backend evidence: the shutdown of the copy at the DR site (phase 2) minus the write
   // time of the newest record the VM found on its home disk, at least 0.
@@ -126,11 +135,7 @@ struct Summary {
 struct Outcome {
   std::optional<double> incident_time_s;  // the first incident (failure, corruption or action)
   double end_s = 0.0;                     // when the run ended
-  // Why it ended then: "duration" (the scenario's duration, SPEC 3.10), "settled" (the run
-  // asked to end when settled and nothing more could happen, engine/engine.hpp),
-  // "interrupted" (an operator's signal stopped a real run: the results so far), or
-  // "running" for the results of a run not finished yet.
-  std::string ended = "duration";
+  RunEnd ended = RunEnd::duration;        // why it ended then
   std::vector<VmResult> vms;              // in plan order
   std::vector<TimelineStep> timeline;     // in start order
   std::vector<TransferRecord> transfers;  // every replication cycle and sync, in start order

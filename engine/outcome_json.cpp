@@ -57,6 +57,21 @@ VmOutcome vm_outcome_from_string(const std::string& text) {
   throw std::invalid_argument("unknown VM outcome '" + text + "'");
 }
 
+FailbackOutcome failback_outcome_from_string(const std::string& text) {
+  for (FailbackOutcome value :
+       {FailbackOutcome::in_progress, FailbackOutcome::recovered, FailbackOutcome::failed}) {
+    if (text == to_string(value)) return value;
+  }
+  throw std::invalid_argument("unknown failback outcome '" + text + "'");
+}
+
+RunEnd run_end_from_string(const std::string& text) {
+  for (RunEnd value : {RunEnd::duration, RunEnd::settled, RunEnd::interrupted, RunEnd::running}) {
+    if (text == to_string(value)) return value;
+  }
+  throw std::invalid_argument("unknown run end '" + text + "'");
+}
+
 Mechanism mechanism_from_string(const std::string& text) {
   for (Mechanism value :
        {Mechanism::ha, Mechanism::replica, Mechanism::planned, Mechanism::test, Mechanism::none}) {
@@ -108,7 +123,7 @@ void to_json(json& j, const FailbackResult& v) {
        {"end_s", optional_number(v.end_s)},
        {"rto_s", optional_number(v.rto_s)},
        {"rpo_s", optional_number(v.rpo_s)},
-       {"outcome", v.outcome},
+       {"outcome", to_string(v.outcome)},
        {"reason", v.reason},
        {"rpo_from_data_s", optional_number(v.rpo_from_data_s)}};
 }
@@ -118,7 +133,7 @@ void from_json(const json& j, FailbackResult& v) {
   v.end_s = read_optional_number(j.at("end_s"));
   v.rto_s = read_optional_number(j.at("rto_s"));
   v.rpo_s = read_optional_number(j.at("rpo_s"));
-  v.outcome = j.at("outcome").get<std::string>();
+  v.outcome = failback_outcome_from_string(j.at("outcome").get<std::string>());
   v.reason = j.at("reason").get<std::string>();
   // Absent from outcomes written before the field existed.
   v.rpo_from_data_s =
@@ -270,7 +285,7 @@ void from_json(const json& j, Summary& v) {
 void to_json(json& j, const Outcome& v) {
   j = {{"incident_time_s", optional_number(v.incident_time_s)},
        {"end_s", number(v.end_s)},
-       {"ended", v.ended},
+       {"ended", to_string(v.ended)},
        {"vms", v.vms},
        {"timeline", v.timeline},
        {"transfers", v.transfers},
@@ -281,7 +296,9 @@ void to_json(json& j, const Outcome& v) {
 void from_json(const json& j, Outcome& v) {
   v.incident_time_s = read_optional_number(j.at("incident_time_s"));
   v.end_s = read_number(j.at("end_s"));
-  v.ended = j.contains("ended") ? j["ended"].get<std::string>() : "duration";  // older outcomes
+  // Absent from older outcomes, which all ran to their duration.
+  v.ended =
+      j.contains("ended") ? run_end_from_string(j["ended"].get<std::string>()) : RunEnd::duration;
   v.vms = j.at("vms").get<std::vector<VmResult>>();
   v.timeline = j.at("timeline").get<std::vector<TimelineStep>>();
   v.transfers = j.at("transfers").get<std::vector<TransferRecord>>();

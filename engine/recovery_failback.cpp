@@ -31,7 +31,7 @@ void EngineState::start_failback(double now_s) {
     if (at_dr) vm.active_operation = o;
     FailbackResult failback;
     failback.start_s = now_s;
-    failback.outcome = "in_progress";
+    failback.outcome = FailbackOutcome::in_progress;
     vm.result.failback = failback;
   }
   // Phase 1: ship the changes made at the DR site home while the VMs keep running there.

@@ -369,7 +369,7 @@ RealRunResult LibvirtRun::run() {
   result.outcome = engine.outcome();
   if (driven.stopped) {
     result.interrupt_signal = interrupt_signal();
-    result.outcome->ended = "interrupted";
+    result.outcome->ended = RunEnd::interrupted;
     result.outcome->end_s = driven.end_s;
     note(std::string("interrupted by ") +
          (result.interrupt_signal == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -377,7 +377,8 @@ RealRunResult LibvirtRun::run() {
   } else {
     record_production_at_end();
   }
-  log("run ended (" + result.outcome->ended + ") at t=" + std::to_string(result.outcome->end_s));
+  log(std::string("run ended (") + to_string(result.outcome->ended) +
+      ") at t=" + std::to_string(result.outcome->end_s));
   finish(result);
   return result;
 }

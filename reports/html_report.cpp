@@ -120,7 +120,7 @@ void write_verdict(std::ostringstream& html, const Scenario& scenario, const Out
     html << "<br/><span class=\"sub\">Incident (T) at "
          << esc(at_text(*outcome.incident_time_s, {})) << " of a "
          << esc(human_duration(outcome.end_s)) << " run (" << esc(drill_label(scenario))
-         << (outcome.ended == "settled" ? "; ended when settled" : "") << ").</span>";
+         << (outcome.ended == RunEnd::settled ? "; ended when settled" : "") << ").</span>";
   }
   html << "</p>\n";
 }
@@ -209,9 +209,9 @@ void write_failback(std::ostringstream& html, const Outcome& outcome) {
   for (const VmResult& vm : outcome.vms) {
     if (!vm.failback) continue;
     const FailbackResult& f = *vm.failback;
-    const bool ok = f.outcome == "recovered";
+    const bool ok = f.outcome == FailbackOutcome::recovered;
     html << "<tr><td>" << esc(vm.name) << "</td><td class=\"" << (ok ? "pass" : "fail") << "\">"
-         << (ok ? "\u2714 " : "\u2718 ") << or_dash(f.outcome) << "</td><td>"
+         << (ok ? "\u2714 " : "\u2718 ") << esc(to_string(f.outcome)) << "</td><td>"
          << esc(at_text(f.start_s, {})) << "</td><td>"
          << (f.end_s ? esc(at_text(*f.end_s, {})) : "\u2013") << "</td>" << duration_cell(f.rto_s)
          << duration_cell(f.rpo_s) << "<td>" << failback_notes(f) << "</td></tr>\n";
@@ -326,14 +326,14 @@ void write_plan(std::ostringstream& html, const Scenario& scenario) {
 
 // Why the run ended when it did, for the evidence list.
 std::string ended_text(const Scenario& scenario, const Outcome& outcome) {
-  if (outcome.ended == "settled") {
+  if (outcome.ended == RunEnd::settled) {
     return "settled at " + duration_with_seconds(outcome.end_s) +
            " (--end-when-settled: every scripted event had fired and every operation had "
            "finished; the scenario's duration of " +
            duration_with_seconds(scenario.duration_s) + " was the deadline)";
   }
-  if (outcome.ended == "duration") return "at the scenario's duration";
-  return outcome.ended;
+  if (outcome.ended == RunEnd::duration) return "at the scenario's duration";
+  return to_string(outcome.ended);
 }
 
 // `run --calibration`: the file and each value it set, or that the plan's values stood.

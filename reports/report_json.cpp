@@ -52,7 +52,7 @@ Json failback_json(const std::optional<FailbackResult>& failback) {
           {"rpo", optional_number(failback->rpo_s)},
           {"start", failback->start_s},
           {"end", optional_number(failback->end_s)},
-          {"outcome", optional_text(failback->outcome)},
+          {"outcome", to_string(failback->outcome)},
           {"reason", optional_text(failback->reason)},
           {"rpo_from_data", optional_number(failback->rpo_from_data_s)}};
 }
@@ -224,9 +224,9 @@ std::string render_report_json(const Scenario& scenario, const Outcome& outcome,
   report["end"] = outcome.end_s;
   // "duration" (SPEC 3.10), or "settled": run with --end-when-settled, it ended as soon as
   // nothing more could happen (engine/engine.hpp); `end` is then the settle time.
-  report["ended"] = outcome.ended;
+  report["ended"] = to_string(outcome.ended);
   // An operator's SIGINT/SIGTERM stopped a real run: the results are those so far.
-  if (outcome.ended == "interrupted") report["interrupted"] = true;
+  if (outcome.ended == RunEnd::interrupted) report["interrupted"] = true;
   report["production_untouched"] = optional_bool(outcome.production_untouched);
   report["input_files"] = input_files_json(scenario);
   // `run --calibration` (SPEC 10): which measured values this run (and, for a real run,

@@ -320,7 +320,7 @@ TEST(Engine, FailbackReturnsHomeWithoutLoss) {
   for (const VmResult& vm : outcome.vms) {
     EXPECT_EQ(vm.mechanism, Mechanism::replica) << vm.name;
     ASSERT_TRUE(vm.failback.has_value()) << vm.name;
-    EXPECT_EQ(vm.failback->outcome, "recovered") << vm.failback->reason;
+    EXPECT_EQ(vm.failback->outcome, FailbackOutcome::recovered) << vm.failback->reason;
     EXPECT_DOUBLE_EQ(*vm.failback->rpo_s, 0);
     EXPECT_GT(*vm.failback->rto_s, 0);
   }

@@ -44,7 +44,7 @@ TEST(EngineFaults, AFinalSyncWaitEndedByARepairLetsTheRunSettle) {
     ASSERT_EQ(vm.outcome, VmOutcome::recovered) << vm.name << ": " << vm.reason;
     EXPECT_EQ(*vm.rpo_s, 0) << vm.name;
   }
-  EXPECT_EQ(o.ended, "settled");
+  EXPECT_EQ(o.ended, RunEnd::settled);
   EXPECT_LT(o.end_s, 7500);
 }
 

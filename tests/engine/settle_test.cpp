@@ -29,9 +29,9 @@ TEST(Settle, EndsWhenTheLastVmOfAnUnplannedFailoverIsReady) {
   s.events = {event_at(Event::Kind::fail_site, "primary", 7000)};
   const Outcome full = run_analytic(s);
   const Outcome settled = run_analytic(settling(s));
-  EXPECT_EQ(full.ended, "duration");
+  EXPECT_EQ(full.ended, RunEnd::duration);
   EXPECT_DOUBLE_EQ(full.end_s, 6 * 3600.0);
-  EXPECT_EQ(settled.ended, "settled");
+  EXPECT_EQ(settled.ended, RunEnd::settled);
   // web is ready at 7000 + 60 + 300 + 45 + 60 + 30 + 20 = 7515.
   EXPECT_DOUBLE_EQ(settled.end_s, 7515);
   EXPECT_DOUBLE_EQ(*vm_result(settled, "web").ready_s, 7515);
@@ -46,7 +46,7 @@ TEST(Settle, NeverBeforeTheLastScriptedEvent) {
   s.events = {event_at(Event::Kind::fail_site, "primary", 7000),
               event_at(Event::Kind::fail_link, "wan", 12000)};
   const Outcome outcome = run_analytic(settling(s));
-  EXPECT_EQ(outcome.ended, "settled");
+  EXPECT_EQ(outcome.ended, RunEnd::settled);
   EXPECT_DOUBLE_EQ(outcome.end_s, 12000);
 }
 
@@ -66,7 +66,7 @@ TEST(Settle, ATestFailoverSettlesOnlyOnceItsCopiesAreDeleted) {
   s.events = {event_at(Event::Kind::test_failover, "", 7000)};
   Log log;
   const Outcome outcome = run_analytic(settling(s), &log);
-  EXPECT_EQ(outcome.ended, "settled");
+  EXPECT_EQ(outcome.ended, RunEnd::settled);
   // The test copies boot one after the other (45 + 60 + 30 + 20) and are deleted at once.
   EXPECT_DOUBLE_EQ(outcome.end_s, 7000 + 155);
   const auto deletions = log.all<DeleteInstance>();
@@ -80,7 +80,7 @@ TEST(Settle, ATestFailoverSettlesOnlyOnceItsCopiesAreDeleted) {
 
 TEST(Settle, WithoutAnIncidentTheRunLastsItsDuration) {
   const Outcome outcome = run_analytic(settling(three_tier(3600)));
-  EXPECT_EQ(outcome.ended, "duration");
+  EXPECT_EQ(outcome.ended, RunEnd::duration);
   EXPECT_DOUBLE_EQ(outcome.end_s, 3600);
   EXPECT_EQ(outcome.summary.unaffected, 4);
   // A link failure hits no VM: still no incident of a VM, still the whole duration.
@@ -95,7 +95,7 @@ TEST(Settle, TheDurationStaysTheDeadline) {
   Scenario s = three_tier(7400);
   s.events = {event_at(Event::Kind::fail_site, "primary", 7000)};
   const Outcome outcome = run_analytic(settling(s));
-  EXPECT_EQ(outcome.ended, "duration");
+  EXPECT_EQ(outcome.ended, RunEnd::duration);
   EXPECT_DOUBLE_EQ(outcome.end_s, 7400);
   EXPECT_EQ(vm_result(outcome, "web").outcome, VmOutcome::failed);
   EXPECT_EQ(outcome_to_json(outcome), outcome_to_json(run_analytic(s)));
@@ -107,7 +107,7 @@ TEST(Settle, IsDeterministic) {
   Log a, b;
   const Outcome first = run_analytic(s, &a);
   const Outcome second = run_analytic(s, &b);
-  EXPECT_EQ(first.ended, "settled");
+  EXPECT_EQ(first.ended, RunEnd::settled);
   EXPECT_EQ(outcome_to_json(first).dump(), outcome_to_json(second).dump());
   ASSERT_EQ(a.commands.size(), b.commands.size());
   for (std::size_t i = 0; i < a.commands.size(); ++i) {
@@ -124,12 +124,13 @@ TEST(Settle, AFailbackWaitsForVmsStillOnTheirWayToTheRecoverySite) {
               event_at(Event::Kind::failback, "", 7010)};
   Log log;
   const Outcome outcome = run_analytic(settling(s), &log);
-  EXPECT_EQ(outcome.ended, "settled");
+  EXPECT_EQ(outcome.ended, RunEnd::settled);
   for (const VmResult& vm : outcome.vms) {
     EXPECT_EQ(vm.mechanism, Mechanism::planned) << vm.name;
     EXPECT_EQ(vm.recovered_on, "dr1") << vm.name;
     ASSERT_TRUE(vm.failback.has_value()) << vm.name;
-    EXPECT_EQ(vm.failback->outcome, "recovered") << vm.name << ": " << vm.failback->reason;
+    EXPECT_EQ(vm.failback->outcome, FailbackOutcome::recovered)
+        << vm.name << ": " << vm.failback->reason;
     EXPECT_DOUBLE_EQ(vm.failback->start_s, 7010);
     EXPECT_DOUBLE_EQ(*vm.failback->rpo_s, 0);
   }
@@ -155,7 +156,7 @@ TEST(Settle, AFailbackWhoseVmNeverReachesTheRecoverySiteFailsItThere) {
   const Outcome outcome = run_analytic(settling(s));
   for (const VmResult& vm : outcome.vms) {
     ASSERT_TRUE(vm.failback.has_value()) << vm.name;
-    EXPECT_EQ(vm.failback->outcome, "failed") << vm.name;
+    EXPECT_EQ(vm.failback->outcome, FailbackOutcome::failed) << vm.name;
     EXPECT_NE(vm.failback->reason.find("did not complete"), std::string::npos)
         << vm.failback->reason;
   }

@@ -40,7 +40,7 @@ Outcome sample() {
   failback.end_s = 10100;
   failback.rto_s = 100;
   failback.rpo_s = 0;
-  failback.outcome = "recovered";
+  failback.outcome = FailbackOutcome::recovered;
   v.failback = failback;
   v.rpo_from_data_s = 599.9;
   o.vms = {v, VmResult{}};

@@ -418,7 +418,7 @@ TEST(SimOperations, Failback) {
   EXPECT_EQ(r.outcome, VmOutcome::recovered);
   EXPECT_NEAR(*r.rto_s, 405, kTol);
   ASSERT_TRUE(r.failback);
-  EXPECT_EQ(r.failback->outcome, "recovered") << r.failback->reason;
+  EXPECT_EQ(r.failback->outcome, FailbackOutcome::recovered) << r.failback->reason;
   ASSERT_TRUE(r.failback->rpo_s);
   EXPECT_NEAR(*r.failback->rpo_s, 0, kTol);
   ASSERT_TRUE(r.failback->rto_s);
