@@ -83,6 +83,9 @@ void EngineState::index_plan() {
   }
   link_up_.assign(plan_.links.size(), true);
   datastore_up_.assign(plan_.datastores.size(), true);
+  host_down_by_.resize(hosts_.size());
+  link_down_by_.resize(plan_.links.size());
+  datastore_down_by_.resize(plan_.datastores.size());
 
   vms_.resize(plan_.vms.size());
   for (std::size_t v = 0; v < plan_.vms.size(); ++v) {
@@ -208,15 +211,19 @@ std::vector<Command> EngineState::handle(const DriverEvent& event, double now_s)
         if constexpr (std::is_same_v<E, ShutdownEnded>) on_shutdown_ended(e);
         if constexpr (std::is_same_v<E, HostLost>) {
           const int host = index_.host(e.host);
-          if (host >= 0 && hosts_[host].up) {
-            const auto hung = hung_since_s_.find(host);
-            const std::string cause = hung == hung_since_s_.end()
-                                          ? "host " + e.host + " lost: it stopped answering"
-                                          : "host " + e.host + " lost: it stopped answering at " +
-                                                format_duration(hung->second) + " (hang)";
-            step("", "failure", host, now_s_, now_s_, cause);
-            fail_host(host, cause);
+          if (host < 0) return;
+          const auto hung = hung_.find(host);
+          const int held_by = hung == hung_.end() ? kUnscripted : hung->second.event;
+          if (!hosts_[host].up) {  // already down: the loss holds it down too
+            host_down_by_[host].insert(held_by);
+            return;
           }
+          const std::string cause = hung == hung_.end()
+                                        ? "host " + e.host + " lost: it stopped answering"
+                                        : "host " + e.host + " lost: it stopped answering at " +
+                                              format_duration(hung->second.since_s) + " (hang)";
+          step("", "failure", host, now_s_, now_s_, cause);
+          fail_host(host, held_by, cause);
         }
       },
       event);

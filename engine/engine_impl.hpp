@@ -33,6 +33,7 @@ class EngineState {
   // invariants.cpp: "" when the bookkeeping is consistent, else what is wrong.
   std::string invariant_violation() const;
   std::string member_violation() const;
+  std::string failure_violation() const;  // hosts, links, datastores against their causes
   std::vector<std::pair<std::string, std::string>> stage_edges_taken() const;  // stages.cpp
 
  private:
@@ -48,16 +49,23 @@ class EngineState {
 
   // failures.cpp
   void on_scenario_event(int event_index);
-  void inject_host_failure(const Event& event, const std::string& cause);  // a crash or a hang
-  void inject_site_failure(const Event& event, const std::string& cause);
-  void mark_site_down(int site, const std::string& site_name);  // its links, datastores, hosts
+  // A crash or a hang of a host, a site's failure: event `index` of the scenario.
+  void inject_host_failure(int index, const std::string& cause);
+  void inject_site_failure(int index, const std::string& cause);
+  // Its links, datastores and hosts, each held down by event `index` (of a fail_site).
+  void mark_site_down(int site, int index);
+  // Event `index` no longer holds down the hosts, links and datastores of `site`; the hosts
+  // that nothing else holds down are appended to `repaired`.
+  void release_site(int site, int index, std::vector<int>& repaired);
   void inject_vm_failure(const Event& event, const std::string& cause);
   void begin_corruption(const Event& event);
   void start_operator_action(Event::Kind action);  // test, planned failover or failback
   void on_repair(int event_index);
-  void fail_host(int host, const std::string& cause);
-  void fail_link(int link);
-  void fail_datastore(int datastore, const std::string& cause);
+  // `index`: the scenario event whose failure holds it down (kUnscripted for a host a
+  // backend lost on its own).
+  void fail_host(int host, int index, const std::string& cause);
+  void fail_link(int link, int index);
+  void fail_datastore(int datastore, int index, const std::string& cause);
   void stop_instances_on_host(int host, const std::string& cause);
   void production_down(int vm, const std::string& cause, bool data_damaged);
 
@@ -191,8 +199,20 @@ class EngineState {
   PlanIndex index_;  // names and relations of plan_ (engine/plan_index.hpp)
   std::vector<HostState> hosts_;
   std::vector<bool> link_up_;
-  std::map<int, double> hung_since_s_;  // hosts told to hang (and not yet repaired): since when
+  // Hosts told to hang (and not yet repaired): since when, and by which scenario event.
+  struct Hang {
+    double since_s = 0.0;
+    int event = -1;
+  };
+  std::map<int, Hang> hung_;
   std::vector<bool> datastore_up_;
+  // What holds each host, link and datastore down: the scenario events (by index) whose
+  // failure is not yet repaired, kUnscripted for a host a backend lost on its own. It is up
+  // again only once the last is repaired: a site's repair does not bring back a host,
+  // link or datastore that failed on its own, as the simulator keeps its own causes
+  // (sim/driver_failures.cpp).
+  static constexpr int kUnscripted = -1;
+  std::vector<std::set<int>> host_down_by_, link_down_by_, datastore_down_by_;
   std::vector<VmState> vms_;
   std::vector<ReplicaState> replicas_;
   std::deque<Operation> operations_;  // a deque: references stay valid as operations open

@@ -13,20 +13,20 @@ void EngineState::on_scenario_event(int event_index) {
   if (!first_incident_s_) first_incident_s_ = now_s_;
   switch (event.kind) {
     case Event::Kind::fail_host:
-      inject_host_failure(event, cause);
+      inject_host_failure(event_index, cause);
       break;
     case Event::Kind::fail_site:
-      inject_site_failure(event, cause);
+      inject_site_failure(event_index, cause);
       break;
     case Event::Kind::fail_datastore:
       out_.push_back(InjectFailure{FailureTarget::datastore, event.target});
       step("", "failure", -1, now_s_, now_s_, cause);
-      fail_datastore(index_.datastore(event.target), cause);
+      fail_datastore(index_.datastore(event.target), event_index, cause);
       break;
     case Event::Kind::fail_link:
       out_.push_back(InjectFailure{FailureTarget::link, event.target});
       step("", "failure", -1, now_s_, now_s_, cause);
-      fail_link(index_.link(event.target));
+      fail_link(index_.link(event.target), event_index);
       break;
     case Event::Kind::fail_vm:
       inject_vm_failure(event, cause);
@@ -45,7 +45,8 @@ void EngineState::on_scenario_event(int event_index) {
   }
 }
 
-void EngineState::inject_host_failure(const Event& event, const std::string& cause) {
+void EngineState::inject_host_failure(int index, const std::string& cause) {
+  const Event& event = scenario_.events[index];
   const int host = index_.host(event.target);
   out_.push_back(InjectFailure{FailureTarget::host, event.target, event.hang});
   if (event.hang) {
@@ -53,41 +54,73 @@ void EngineState::inject_host_failure(const Event& event, const std::string& cau
     // (HostLost, after recovery.host_timeout), and its VMs' incidents start then.
     step("", "failure", host, now_s_, now_s_,
          "hang host " + event.target + ": its daemon stops answering");
-    hung_since_s_[host] = now_s_;
+    hung_[host] = Hang{now_s_, index};
     return;
   }
   step("", "failure", host, now_s_, now_s_, cause);
-  fail_host(host, cause);
+  fail_host(host, index, cause);
 }
 
-void EngineState::inject_site_failure(const Event& event, const std::string& cause) {
+void EngineState::inject_site_failure(int index, const std::string& cause) {
+  const Event& event = scenario_.events[index];
   out_.push_back(InjectFailure{FailureTarget::site, event.target});
   step("", "failure", -1, now_s_, now_s_, cause);
   const int site = index_.site(event.target);
   // Everything of the site goes down at once, before any VM is routed to recovery, so
   // that no decision counts on a host or datastore that is failing at the same instant.
-  mark_site_down(site, event.target);
+  mark_site_down(site, index);
   for (std::size_t h = 0; h < hosts_.size(); ++h) {
-    if (hosts_[h].site == site) fail_host(static_cast<int>(h), cause);
+    if (hosts_[h].site == site) fail_host(static_cast<int>(h), index, cause);
   }
 }
 
-void EngineState::mark_site_down(int site, const std::string& site_name) {
+namespace {
+
+// Whether every host of datastore `d` is at `site` (a site's failure takes it down).
+bool datastore_within_site(const Plan& plan, const PlanIndex& index, std::size_t d, int site) {
+  bool all_in_site = !plan.datastores[d].hosts.empty();
+  for (const std::string& host : plan.datastores[d].hosts) {
+    all_in_site = all_in_site && index.site_of_host(index.host(host)) == site;
+  }
+  return all_in_site;
+}
+
+bool link_touches_site(const Link& link, const std::string& site_name) {
+  return link.between[0] == site_name || link.between[1] == site_name;
+}
+
+}  // namespace
+
+void EngineState::mark_site_down(int site, int index) {
+  const std::string& site_name = scenario_.events[index].target;
   for (std::size_t l = 0; l < plan_.links.size(); ++l) {
-    const Link& link = plan_.links[l];
-    if (link.between[0] == site_name || link.between[1] == site_name) {
-      fail_link(static_cast<int>(l));
-    }
+    if (link_touches_site(plan_.links[l], site_name)) fail_link(static_cast<int>(l), index);
   }
   for (std::size_t d = 0; d < plan_.datastores.size(); ++d) {
-    bool all_in_site = !plan_.datastores[d].hosts.empty();
-    for (const std::string& host : plan_.datastores[d].hosts) {
-      all_in_site = all_in_site && hosts_[index_.host(host)].site == site;
-    }
-    if (all_in_site) datastore_up_[d] = false;
+    if (!datastore_within_site(plan_, index_, d, site)) continue;
+    datastore_down_by_[d].insert(index);
+    datastore_up_[d] = false;
   }
   for (std::size_t h = 0; h < hosts_.size(); ++h) {
     if (hosts_[h].site == site) hosts_[h].up = false;
+  }
+}
+
+void EngineState::release_site(int site, int index, std::vector<int>& repaired) {
+  const std::string& site_name = scenario_.events[index].target;
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    if (hosts_[h].site != site) continue;
+    host_down_by_[h].erase(index);
+    if (host_down_by_[h].empty() && !hosts_[h].up) repaired.push_back(static_cast<int>(h));
+  }
+  for (std::size_t l = 0; l < plan_.links.size(); ++l) {
+    if (!link_touches_site(plan_.links[l], site_name)) continue;
+    link_down_by_[l].erase(index);
+    link_up_[l] = link_down_by_[l].empty();
+  }
+  for (std::size_t d = 0; d < plan_.datastores.size(); ++d) {
+    datastore_down_by_[d].erase(index);
+    datastore_up_[d] = datastore_down_by_[d].empty();
   }
 }
 
@@ -139,40 +172,37 @@ void EngineState::on_repair(int event_index) {
   const Event& event = scenario_.events[event_index];
   std::vector<int> repaired_hosts;
   switch (event.kind) {
-    case Event::Kind::fail_host:
+    case Event::Kind::fail_host: {
+      const int host = index_.host(event.target);
       out_.push_back(Repair{FailureTarget::host, event.target});
-      hung_since_s_.erase(index_.host(event.target));
+      const bool was_lost = host_down_by_[host].erase(event_index) > 0;
+      hung_.erase(host);
       // A hang that ends before the host was lost leaves it as it was: nothing to restart.
-      if (hosts_[index_.host(event.target)].up) {
-        step("", "repair", index_.host(event.target), now_s_, now_s_,
-             "host " + event.target + " answers again");
+      if (event.hang && !was_lost) {
+        step("", "repair", host, now_s_, now_s_, "host " + event.target + " answers again");
         return;
       }
-      repaired_hosts.push_back(index_.host(event.target));
-      break;
-    case Event::Kind::fail_site: {
-      const int site = index_.site(event.target);
-      out_.push_back(Repair{FailureTarget::site, event.target});
-      for (std::size_t h = 0; h < hosts_.size(); ++h) {
-        if (hosts_[h].site == site) repaired_hosts.push_back(static_cast<int>(h));
-      }
-      for (std::size_t l = 0; l < plan_.links.size(); ++l) {
-        const Link& link = plan_.links[l];
-        if (link.between[0] == event.target || link.between[1] == event.target) {
-          link_up_[l] = true;
-        }
-      }
-      for (std::size_t d = 0; d < plan_.datastores.size(); ++d) datastore_up_[d] = true;
+      if (host_down_by_[host].empty() && !hosts_[host].up) repaired_hosts.push_back(host);
       break;
     }
-    case Event::Kind::fail_datastore:
+    case Event::Kind::fail_site:
+      out_.push_back(Repair{FailureTarget::site, event.target});
+      release_site(index_.site(event.target), event_index, repaired_hosts);
+      break;
+    case Event::Kind::fail_datastore: {
+      const int datastore = index_.datastore(event.target);
       out_.push_back(Repair{FailureTarget::datastore, event.target});
-      datastore_up_[index_.datastore(event.target)] = true;
+      datastore_down_by_[datastore].erase(event_index);
+      datastore_up_[datastore] = datastore_down_by_[datastore].empty();
       break;
-    case Event::Kind::fail_link:
+    }
+    case Event::Kind::fail_link: {
+      const int link = index_.link(event.target);
       out_.push_back(Repair{FailureTarget::link, event.target});
-      link_up_[index_.link(event.target)] = true;
+      link_down_by_[link].erase(event_index);
+      link_up_[link] = link_down_by_[link].empty();
       break;
+    }
     default:
       return;  // VM crashes, corruption and actions have nothing to repair
   }
@@ -198,7 +228,8 @@ void EngineState::on_repair(int event_index) {
   }
 }
 
-void EngineState::fail_host(int host, const std::string& cause) {
+void EngineState::fail_host(int host, int index, const std::string& cause) {
+  host_down_by_[host].insert(index);
   hosts_[host].up = false;
   lose_transfers_where([host](int source, int target) { return source == host || target == host; },
                        "host " + hosts_[host].host->name + " failed");
@@ -206,7 +237,8 @@ void EngineState::fail_host(int host, const std::string& cause) {
   hosts_[host].memory_used_B = 0.0;
 }
 
-void EngineState::fail_link(int link) {
+void EngineState::fail_link(int link, int index) {
+  link_down_by_[link].insert(index);
   if (!link_up_[link]) return;
   link_up_[link] = false;
   lose_transfers_where(
@@ -216,7 +248,8 @@ void EngineState::fail_link(int link) {
       "link " + plan_.links[link].name + " failed");
 }
 
-void EngineState::fail_datastore(int datastore, const std::string& cause) {
+void EngineState::fail_datastore(int datastore, int index, const std::string& cause) {
+  datastore_down_by_[datastore].insert(index);
   datastore_up_[datastore] = false;
   for (std::size_t v = 0; v < vms_.size(); ++v) {
     VmState& vm = vms_[v];

@@ -57,6 +57,7 @@ std::string EngineState::invariant_violation() const {
     return "the boot count is " + std::to_string(booting_count_) + " but " +
            std::to_string(booting) + " members are booting";
   }
+  if (const std::string why = failure_violation(); !why.empty()) return why;
   // Memory reserved on each host: exactly its instances' (a host that failed holds none).
   std::vector<double> memory_B(hosts_.size(), 0.0);
   for (const VmState& vm : vms_) {
@@ -79,6 +80,29 @@ std::string EngineState::invariant_violation() const {
   for (std::size_t v = 0; v < vms_.size(); ++v) {
     if (copies[v] > 1)
       return vms_[v].vm->name + " has " + std::to_string(copies[v]) + " copies booting";
+  }
+  return "";
+}
+
+// Each host, link and datastore is up exactly when no unrepaired failure holds it down.
+std::string EngineState::failure_violation() const {
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    if (hosts_[h].up != host_down_by_[h].empty()) {
+      return "host " + hosts_[h].host->name + " is " + (hosts_[h].up ? "up" : "down") + " but " +
+             std::to_string(host_down_by_[h].size()) + " failures hold it down";
+    }
+  }
+  for (std::size_t l = 0; l < link_up_.size(); ++l) {
+    if (link_up_[l] != link_down_by_[l].empty()) {
+      return "link " + plan_.links[l].name + " is " + (link_up_[l] ? "up" : "down") + " but " +
+             std::to_string(link_down_by_[l].size()) + " failures hold it down";
+    }
+  }
+  for (std::size_t d = 0; d < datastore_up_.size(); ++d) {
+    if (datastore_up_[d] != datastore_down_by_[d].empty()) {
+      return "datastore " + plan_.datastores[d].name + " is " + (datastore_up_[d] ? "up" : "down") +
+             " but " + std::to_string(datastore_down_by_[d].size()) + " failures hold it down";
+    }
   }
   return "";
 }

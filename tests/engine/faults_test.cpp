@@ -136,5 +136,47 @@ TEST(EngineFaults, ABootThatARetryCannotMendFailsAtOnce) {
   EXPECT_TRUE(has(ad.reason, "unusable records")) << ad.reason;
 }
 
+// A site's repair brings back what the site's failure took down, not what failed on its own
+// (the simulator keeps each element's causes the same way, sim/driver_failures.cpp).
+TEST(EngineFaults, ASiteRepairLeavesALinkThatFailedOnItsOwnDown) {
+  // The WAN is cut at 1000 for good; the DR site fails at 2000 and is back at 3000. Its
+  // repair must not mend the WAN: no cycle starts after the cut.
+  Scenario s = three_tier();
+  Event outage = event_at(Event::Kind::fail_site, "dr", 2000);
+  outage.repair_after = DurationSpec::fixed_at(1000);
+  s.events = {event_at(Event::Kind::fail_link, "wan", 1000), outage};
+  Log log;
+  run_analytic(s, &log);
+  int before_cut = 0;
+  for (const auto& [t, transfer] : log.all<StartTransfer>()) {
+    EXPECT_LT(t, 1000) << transfer.vm << "'s cycle started over the cut WAN";
+    ++before_cut;
+  }
+  EXPECT_GT(before_cut, 0) << "the cycles before the cut ran";
+  EXPECT_EQ(log.all<Repair>().size(), 1u);
+}
+
+TEST(EngineFaults, ASiteRepairLeavesAHostThatFailedOnItsOwnDown) {
+  // No replica and no HA: a VM whose host fails waits for a repair. esx2 (app, web) fails at
+  // 1000 for good; the primary site fails at 2000 and is back at 3000, which brings esx1
+  // (ad, db) back but not esx2.
+  Scenario s = three_tier();
+  s.plan.replication.clear();
+  s.plan.clusters.clear();
+  Event outage = event_at(Event::Kind::fail_site, "primary", 2000);
+  outage.repair_after = DurationSpec::fixed_at(1000);
+  s.events = {event_at(Event::Kind::fail_host, "esx2", 1000), outage};
+  const Outcome o = run_analytic(s);
+  for (const char* back : {"ad", "db"}) {
+    const VmResult& vm = vm_result(o, back);
+    EXPECT_EQ(vm.outcome, VmOutcome::recovered) << back << ": " << vm.reason;
+    EXPECT_EQ(vm.mechanism, Mechanism::none) << back << " restarts in place";
+  }
+  for (const char* down : {"app", "web"}) {
+    const VmResult& vm = vm_result(o, down);
+    EXPECT_NE(vm.outcome, VmOutcome::recovered) << down << " came back on a host still failed";
+  }
+}
+
 }  // namespace
 }  // namespace firedrill::testing
