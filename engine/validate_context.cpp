@@ -50,7 +50,7 @@ std::map<std::string, std::size_t> index_names(const std::vector<T>& items) {
 
 PlanContext::PlanContext(const Plan& checked, std::string file, std::string prefix,
                          std::vector<Diagnostic>* out)
-    : plan(checked), file_(std::move(file)), prefix_(std::move(prefix)), out_(out) {
+    : plan(checked), index(checked), file_(std::move(file)), prefix_(std::move(prefix)), out_(out) {
   sites = index_names(plan.sites);
   for (std::size_t s = 0; s < plan.sites.size(); ++s) {
     for (std::size_t h = 0; h < plan.sites[s].hosts.size(); ++h) {
@@ -92,8 +92,8 @@ const Host& PlanContext::host_at(const std::string& name) const {
 }
 
 std::string PlanContext::site_of_host(const std::string& host) const {
-  const auto it = hosts.find(host);
-  return it == hosts.end() ? "" : plan.sites[it->second.site].name;
+  const int h = index.host(host);
+  return h < 0 ? "" : plan.sites[index.site_of_host(h)].name;
 }
 
 std::vector<std::string> PlanContext::host_names() const {
@@ -102,34 +102,19 @@ std::vector<std::string> PlanContext::host_names() const {
   return names;
 }
 
-bool PlanContext::ha_covers_host_failure(const Vm& vm) const {
-  for (const Cluster& cluster : plan.clusters) {
-    if (!cluster.ha) continue;
-    if (std::find(cluster.hosts.begin(), cluster.hosts.end(), vm.host) == cluster.hosts.end()) {
-      continue;
-    }
-    if (vm.datastore.empty() || vm.datastore == cluster.datastore) return true;
-  }
-  return false;
+bool PlanContext::ha_covers_host_failure(std::size_t vm) const {
+  return index.ha_cluster_of_vm(static_cast<int>(vm)) >= 0;
 }
 
-std::string PlanContext::datastore_of(const Vm& vm) const {
-  if (!vm.datastore.empty()) return vm.datastore;
-  for (const Cluster& cluster : plan.clusters) {
-    if (std::find(cluster.hosts.begin(), cluster.hosts.end(), vm.host) != cluster.hosts.end()) {
-      return cluster.datastore;
-    }
-  }
-  return "";
+std::string PlanContext::datastore_of(std::size_t vm) const {
+  const int datastore = index.datastore_of_vm(static_cast<int>(vm));
+  return datastore < 0 ? "" : plan.datastores[datastore].name;
 }
 
 // The engine replicates over one link between two sites (engine/plan_index.hpp): a route
 // through a third site is not modelled, so validation does not accept one.
 bool PlanContext::linked_directly(const std::string& from, const std::string& to) const {
-  return std::any_of(plan.links.begin(), plan.links.end(), [&](const Link& link) {
-    return (link.between[0] == from && link.between[1] == to) ||
-           (link.between[0] == to && link.between[1] == from);
-  });
+  return index.link_between(index.site(from), index.site(to)) >= 0;
 }
 
 }  // namespace firedrill::validation

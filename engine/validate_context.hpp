@@ -13,6 +13,7 @@
 #include "engine/error.hpp"
 #include "engine/json_reader.hpp"
 #include "engine/model.hpp"
+#include "engine/plan_index.hpp"
 
 namespace firedrill::validation {
 
@@ -35,6 +36,9 @@ class PlanContext {
   PlanContext(const Plan& plan, std::string file, std::string prefix, std::vector<Diagnostic>* out);
 
   const Plan& plan;
+  // The engine's own index of the plan (engine/plan_index.hpp): a host's site, a VM's
+  // datastore and HA cluster, the link between two sites are answered as the engine will.
+  const PlanIndex index;
   std::map<std::string, std::size_t> sites, datastores, links, networks, vms;
   std::map<std::string, HostRef> hosts;
   std::multimap<std::string, std::size_t> replicated_by;  // VM -> replication job
@@ -79,11 +83,12 @@ class PlanContext {
   std::vector<std::string> host_names() const;
   bool has_host(const std::string& name) const { return hosts.count(name) > 0; }
   bool replicated(const std::string& vm) const { return replicated_by.count(vm) > 0; }
-  // True when an HA cluster restarts the VM elsewhere after its host fails.
-  bool ha_covers_host_failure(const Vm& vm) const;
-  // The datastore holding a VM's disks, or "" for the host's local disk.
-  std::string datastore_of(const Vm& vm) const;
-  // True when a link joins site `from` and site `to`, either way round.
+  // True when an HA cluster restarts VM `vm` (its index) elsewhere after its host fails.
+  bool ha_covers_host_failure(std::size_t vm) const;
+  // The datastore holding the disks of VM `vm` (its index), or "" for the host's local disk
+  // (or a datastore the plan does not define).
+  std::string datastore_of(std::size_t vm) const;
+  // True when a link joins site `from` and site `to` (two different sites), either way round.
   bool linked_directly(const std::string& from, const std::string& to) const;
 
  private:

@@ -79,7 +79,7 @@ class ScenarioChecker {
       case Event::Kind::fail_datastore:
         if (!known(plan_.datastores, event.target, path + ".target", "datastore")) break;
         for (std::size_t i = 0; i < plan.vms.size(); ++i) {
-          if (plan_.datastore_of(plan.vms[i]) == event.target) hit.push_back(i);
+          if (plan_.datastore_of(i) == event.target) hit.push_back(i);
         }
         break;
       case Event::Kind::fail_link:
@@ -169,7 +169,7 @@ class ScenarioChecker {
     for (std::size_t i : hit) {
       const Vm& vm = scenario_.plan.vms[i];
       if (plan_.replicated(vm.name)) continue;
-      const bool ha = plan_.ha_covers_host_failure(vm);
+      const bool ha = plan_.ha_covers_host_failure(i);
       if (event.kind == Event::Kind::fail_host && ha) continue;
       if (!ha) {
         warn(path, "VM " + named(vm.name) + " has neither HA nor a replica: this " +
