@@ -1,56 +1,13 @@
 // Builds the SimGrid platform of a plan (see platform.hpp for its shape).
 #include "sim/platform.hpp"
 
-#include <limits>
-#include <queue>
-#include <set>
 #include <sstream>
+
+#include "engine/plan_index.hpp"
 
 namespace sg4 = simgrid::s4u;
 
 namespace firedrill::sim {
-
-namespace {
-
-struct Hop {
-  const Link* link;
-  bool up;  // travelled from between[0] to between[1]
-};
-
-// Fewest links from `source` to every site, ties broken by total latency (Dijkstra on the
-// pair), returning for each reachable site the hops from `source`.
-std::map<std::string, std::vector<Hop>> paths_from(const Plan& plan, const std::string& source) {
-  using Cost = std::pair<int, double>;
-  std::map<std::string, Cost> best;
-  std::map<std::string, std::vector<Hop>> path;
-  using Item = std::pair<Cost, std::string>;
-  std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
-  best[source] = {0, 0.0};
-  path[source] = {};
-  queue.push({{0, 0.0}, source});
-  std::set<std::string> done;
-  while (!queue.empty()) {
-    auto [cost, site] = queue.top();
-    queue.pop();
-    if (!done.insert(site).second) continue;
-    for (const Link& link : plan.links) {
-      for (int end = 0; end < 2; ++end) {
-        if (link.between[end] != site) continue;
-        const std::string& next = link.between[1 - end];
-        const Cost next_cost{cost.first + 1, cost.second + link.latency_s};
-        auto known = best.find(next);
-        if (known != best.end() && !(next_cost < known->second)) continue;
-        best[next] = next_cost;
-        path[next] = path[site];
-        path[next].push_back(Hop{&link, end == 0});
-        queue.push({next_cost, next});
-      }
-    }
-  }
-  return path;
-}
-
-}  // namespace
 
 namespace {
 
@@ -92,24 +49,25 @@ SimPlatform build_copy(const Plan& plan, sg4::NetZone* copy_zone, const std::str
       platform.links_of_site[link.between[1]].push_back(link.name);
   }
 
-  for (const Site& source : plan.sites) {
-    for (const auto& [target, hops] : paths_from(plan, source.name)) {
-      if (target == source.name) continue;
-      std::vector<sg4::LinkInRoute> route;
-      std::vector<sg4::Link*> directed;
-      std::vector<std::size_t> plan_links;
-      for (const Hop& hop : hops) {
-        plan_links.push_back(static_cast<std::size_t>(hop.link - plan.links.data()));
-        sg4::Link* link = platform.links.at(hop.link->name)[hop.up ? 0 : 1];
-        directed.push_back(link);
-        route.emplace_back(link);
-      }
-      const auto& [from_zone, from_gateway] = site_zone.at(source.name);
+  // One route per ordered pair of sites that a link joins: the link the engine replicates
+  // over (PlanIndex::link_between, the one of least latency), in the direction travelled.
+  // Validation refuses a transfer between sites no link joins, so no route has two hops.
+  const PlanIndex index(plan);
+  for (std::size_t from = 0; from < plan.sites.size(); ++from) {
+    for (std::size_t to = 0; to < plan.sites.size(); ++to) {
+      const int l = index.link_between(static_cast<int>(from), static_cast<int>(to));
+      if (from == to || l < 0) continue;
+      const Link& joining = plan.links[l];
+      const std::string& source = plan.sites[from].name;
+      const std::string& target = plan.sites[to].name;
+      sg4::Link* link = platform.links.at(joining.name)[joining.between[0] == source ? 0 : 1];
+      const std::vector<sg4::LinkInRoute> route = {sg4::LinkInRoute(link)};
+      const auto& [from_zone, from_gateway] = site_zone.at(source);
       const auto& [to_zone, to_gateway] = site_zone.at(target);
       copy_zone->add_route(from_zone->get_netpoint(), to_zone->get_netpoint(), from_gateway,
                            to_gateway, route, false);
-      platform.routes[{source.name, target}] = std::move(directed);
-      platform.route_plan_links[{source.name, target}] = std::move(plan_links);
+      platform.routes[{source, target}] = {link};
+      platform.route_plan_links[{source, target}] = {static_cast<std::size_t>(l)};
     }
   }
   copy_zone->seal();

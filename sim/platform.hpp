@@ -1,10 +1,11 @@
 // The SimGrid platform of a plan. One star zone per site holds the site's hosts (each with
 // the plan's cores and core speed) and a gateway router; the plan's links join the sites'
 // gateways as split-duplex links (each direction carries the nominal bandwidth) with the
-// nominal latency, and every pair of connected sites gets a route over the fewest links
-// (ties: the lowest latency). Traffic inside a site is not modelled at all: it is free and
-// instant (SPEC section 2), so the driver completes it without SimGrid. A controller host in
-// a zone of its own, outside every site, runs the driving actors and never fails.
+// nominal latency, and every pair of sites a link joins gets a route over that one link (of
+// several, the one of least latency, first declared among equals: PlanIndex::link_between,
+// the link the engine replicates over). Traffic inside a site is not modelled at all: it is free
+// and instant (SPEC section 2), so the driver completes it without SimGrid. A controller host in a
+// zone of its own, outside every site, runs the driving actors and never fails.
 //
 // Call build_platforms() once, after the s4u::Engine exists and before it runs.
 #pragma once
@@ -30,8 +31,8 @@ struct SimPlatform {
   std::unordered_map<std::string, std::vector<simgrid::s4u::Link*>> links;
   std::unordered_map<std::string, std::vector<std::string>> hosts_of_site;
   std::unordered_map<std::string, std::vector<std::string>> links_of_site;  // plan link names
-  // (source site, target site) -> the directed links of the route, in order. Absent: the
-  // sites are not connected.
+  // (source site, target site) -> the directed link of the route (one: validation refuses a
+  // transfer between sites no link joins). Absent: no link joins the sites.
   std::map<std::pair<std::string, std::string>, std::vector<simgrid::s4u::Link*>> routes;
   // The same routes as indices into Plan::links (for links' transfer limits).
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> route_plan_links;
