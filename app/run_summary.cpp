@@ -2,32 +2,18 @@
 #include "app/run_summary.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
 #include <sstream>
+
+#include "reports/text.hpp"
 
 namespace firedrill::app {
 
-std::string human_duration(std::optional<double> seconds) {
-  if (!seconds) return "-";
-  const double s = *seconds;
-  char text[64];
-  if (s < 1.0 && s > 0.0) {
-    std::snprintf(text, sizeof text, "%.0fms", s * 1000.0);
-  } else if (s < 60.0) {
-    std::snprintf(text, sizeof text, "%.4gs", s);
-  } else if (s < 3600.0) {
-    const long total = std::lround(s);
-    std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
-  } else {
-    const long total = std::lround(s);
-    std::snprintf(text, sizeof text, "%ldh%02ldm%02lds", total / 3600, (total % 3600) / 60,
-                  total % 60);
-  }
-  return text;
-}
-
 namespace {
+
+// A duration as every report writes it (reports/text.hpp), "-" for none.
+std::string human_duration(std::optional<double> seconds) {
+  return seconds ? reports::human_duration(*seconds) : "-";
+}
 
 std::string against(std::optional<double> achieved, std::optional<double> objective,
                     std::optional<bool> met) {

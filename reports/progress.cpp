@@ -1,10 +1,11 @@
 // Progress lines of a run (progress.hpp).
 #include "reports/progress.hpp"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <type_traits>
+
+#include "reports/text.hpp"
 
 namespace firedrill::reports {
 
@@ -19,10 +20,9 @@ std::string done_step(const std::string& started, bool ok) {
   return started + " done";
 }
 
+// Run time and step lengths to a tenth of a second, a fixed format that lines up in a log.
 std::string seconds_text(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1fs", seconds);
-  return text;
+  return fixed(seconds, 1) + "s";
 }
 
 }  // namespace
