@@ -3,6 +3,7 @@
 #include "engine/outcome_json.hpp"
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <stdexcept>
 
@@ -49,51 +50,54 @@ std::optional<bool> read_optional_bool(const json& value) {
 
 }  // namespace
 
-VmOutcome vm_outcome_from_string(const std::string& text) {
-  for (VmOutcome value :
-       {VmOutcome::recovered, VmOutcome::failed, VmOutcome::lost, VmOutcome::unaffected}) {
+namespace {
+
+// The one of `values` whose to_string() is `text`; throws, naming `what`, for any other.
+template <typename Enum>
+Enum named_value(const std::string& text, std::initializer_list<Enum> values, const char* what) {
+  for (Enum value : values) {
     if (text == to_string(value)) return value;
   }
-  throw std::invalid_argument("unknown VM outcome '" + text + "'");
+  throw std::invalid_argument("unknown " + std::string(what) + " '" + text + "'");
+}
+
+}  // namespace
+
+VmOutcome vm_outcome_from_string(const std::string& text) {
+  return named_value(
+      text, {VmOutcome::recovered, VmOutcome::failed, VmOutcome::lost, VmOutcome::unaffected},
+      "VM outcome");
 }
 
 FailbackOutcome failback_outcome_from_string(const std::string& text) {
-  for (FailbackOutcome value :
-       {FailbackOutcome::in_progress, FailbackOutcome::recovered, FailbackOutcome::failed}) {
-    if (text == to_string(value)) return value;
-  }
-  throw std::invalid_argument("unknown failback outcome '" + text + "'");
+  return named_value(
+      text, {FailbackOutcome::in_progress, FailbackOutcome::recovered, FailbackOutcome::failed},
+      "failback outcome");
 }
 
 RunEnd run_end_from_string(const std::string& text) {
-  for (RunEnd value : {RunEnd::duration, RunEnd::settled, RunEnd::interrupted, RunEnd::running}) {
-    if (text == to_string(value)) return value;
-  }
-  throw std::invalid_argument("unknown run end '" + text + "'");
+  return named_value(
+      text, {RunEnd::duration, RunEnd::settled, RunEnd::interrupted, RunEnd::running}, "run end");
 }
 
 Mechanism mechanism_from_string(const std::string& text) {
-  for (Mechanism value :
-       {Mechanism::ha, Mechanism::replica, Mechanism::planned, Mechanism::test, Mechanism::none}) {
-    if (text == to_string(value)) return value;
-  }
-  throw std::invalid_argument("unknown mechanism '" + text + "'");
+  return named_value(
+      text,
+      {Mechanism::ha, Mechanism::replica, Mechanism::planned, Mechanism::test, Mechanism::none},
+      "mechanism");
 }
 
 TransferKind transfer_kind_from_string(const std::string& text) {
-  for (TransferKind value :
-       {TransferKind::replication, TransferKind::final_sync, TransferKind::reverse_sync}) {
-    if (text == to_string(value)) return value;
-  }
-  throw std::invalid_argument("unknown transfer kind '" + text + "'");
+  return named_value(
+      text, {TransferKind::replication, TransferKind::final_sync, TransferKind::reverse_sync},
+      "transfer kind");
 }
 
 TransferResult transfer_result_from_string(const std::string& text) {
-  for (TransferResult value : {TransferResult::completed, TransferResult::lost,
-                               TransferResult::cancelled, TransferResult::in_flight}) {
-    if (text == to_string(value)) return value;
-  }
-  throw std::invalid_argument("unknown transfer result '" + text + "'");
+  return named_value(text,
+                     {TransferResult::completed, TransferResult::lost, TransferResult::cancelled,
+                      TransferResult::in_flight},
+                     "transfer result");
 }
 
 void to_json(json& j, const IncidentRecord& v) {

@@ -37,11 +37,13 @@ void from_json(const nlohmann::json& json, Summary& value);
 void to_json(nlohmann::json& json, const Outcome& value);
 void from_json(const nlohmann::json& json, Outcome& value);
 
-// Parse the names to_string(VmOutcome / Mechanism / TransferKind / TransferResult) print;
-// throw std::invalid_argument on anything else.
+// Parse the names to_string(VmOutcome / Mechanism / TransferKind / TransferResult /
+// FailbackOutcome / RunEnd) print; throw std::invalid_argument on anything else.
 VmOutcome vm_outcome_from_string(const std::string& text);
 Mechanism mechanism_from_string(const std::string& text);
 TransferKind transfer_kind_from_string(const std::string& text);
 TransferResult transfer_result_from_string(const std::string& text);
+FailbackOutcome failback_outcome_from_string(const std::string& text);
+RunEnd run_end_from_string(const std::string& text);
 
 }  // namespace firedrill
