@@ -91,10 +91,9 @@ std::string failed_runs(const SweepSummary& summary) {
          html + "</ul>";
 }
 
-// The page's own rules; the charts' are reports::chart_css().
 // What only whatif.html needs on top of the house style (report_css()): the partial-result
 // banner, numbers aligned right but for the combination and notes columns, the plan's own
-// row, and the list of the sweep's facts.
+// row, and the list of the sweep's facts. The charts' rules are reports::chart_css().
 constexpr const char* kWhatifCss = R"css(
 .banner { background: #fff3cd; border: 1px solid #e0c060; padding: 8px 12px; }
 th, td { text-align: right; }
