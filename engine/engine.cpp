@@ -81,8 +81,6 @@ void EngineState::index_plan() {
     const int host = static_cast<int>(h);
     hosts_.push_back(HostState{&index_.host_at(host), index_.site_of_host(host), true, 0.0});
   }
-  link_up_.assign(plan_.links.size(), true);
-  datastore_up_.assign(plan_.datastores.size(), true);
   host_down_by_.resize(hosts_.size());
   link_down_by_.resize(plan_.links.size());
   datastore_down_by_.resize(plan_.datastores.size());

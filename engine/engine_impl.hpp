@@ -33,7 +33,7 @@ class EngineState {
   // invariants.cpp: "" when the bookkeeping is consistent, else what is wrong.
   std::string invariant_violation() const;
   std::string member_violation() const;
-  std::string failure_violation() const;  // hosts, links, datastores against their causes
+  std::string failure_violation() const;  // hosts against their causes
   std::vector<std::pair<std::string, std::string>> stage_edges_taken() const;  // stages.cpp
 
  private:
@@ -198,21 +198,23 @@ class EngineState {
 
   PlanIndex index_;  // names and relations of plan_ (engine/plan_index.hpp)
   std::vector<HostState> hosts_;
-  std::vector<bool> link_up_;
   // Hosts told to hang (and not yet repaired): since when, and by which scenario event.
   struct Hang {
     double since_s = 0.0;
     int event = -1;
   };
   std::map<int, Hang> hung_;
-  std::vector<bool> datastore_up_;
   // What holds each host, link and datastore down: the scenario events (by index) whose
   // failure is not yet repaired, kUnscripted for a host a backend lost on its own. It is up
   // again only once the last is repaired: a site's repair does not bring back a host,
   // link or datastore that failed on its own, as the simulator keeps its own causes
-  // (sim/driver_failures.cpp).
+  // (sim/driver_failures.cpp). A link or datastore is up when nothing holds it; a host
+  // keeps its own `up`, which a site's failure clears for all its hosts before any of them
+  // is failed and a repair sets last (on_repair), checked against these by an invariant.
   static constexpr int kUnscripted = -1;
   std::vector<std::set<int>> host_down_by_, link_down_by_, datastore_down_by_;
+  bool link_up(int link) const { return link_down_by_[link].empty(); }
+  bool datastore_up(int datastore) const { return datastore_down_by_[datastore].empty(); }
   std::vector<VmState> vms_;
   std::vector<ReplicaState> replicas_;
   std::deque<Operation> operations_;  // a deque: references stay valid as operations open

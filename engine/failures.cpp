@@ -97,9 +97,7 @@ void EngineState::mark_site_down(int site, int index) {
     if (link_touches_site(plan_.links[l], site_name)) fail_link(static_cast<int>(l), index);
   }
   for (std::size_t d = 0; d < plan_.datastores.size(); ++d) {
-    if (!datastore_within_site(plan_, index_, d, site)) continue;
-    datastore_down_by_[d].insert(index);
-    datastore_up_[d] = false;
+    if (datastore_within_site(plan_, index_, d, site)) datastore_down_by_[d].insert(index);
   }
   for (std::size_t h = 0; h < hosts_.size(); ++h) {
     if (hosts_[h].site == site) hosts_[h].up = false;
@@ -114,14 +112,9 @@ void EngineState::release_site(int site, int index, std::vector<int>& repaired) 
     if (host_down_by_[h].empty() && !hosts_[h].up) repaired.push_back(static_cast<int>(h));
   }
   for (std::size_t l = 0; l < plan_.links.size(); ++l) {
-    if (!link_touches_site(plan_.links[l], site_name)) continue;
-    link_down_by_[l].erase(index);
-    link_up_[l] = link_down_by_[l].empty();
+    if (link_touches_site(plan_.links[l], site_name)) link_down_by_[l].erase(index);
   }
-  for (std::size_t d = 0; d < plan_.datastores.size(); ++d) {
-    datastore_down_by_[d].erase(index);
-    datastore_up_[d] = datastore_down_by_[d].empty();
-  }
+  for (std::set<int>& held_by : datastore_down_by_) held_by.erase(index);
 }
 
 void EngineState::inject_vm_failure(const Event& event, const std::string& cause) {
@@ -190,17 +183,13 @@ void EngineState::on_repair(int event_index) {
       release_site(index_.site(event.target), event_index, repaired_hosts);
       break;
     case Event::Kind::fail_datastore: {
-      const int datastore = index_.datastore(event.target);
       out_.push_back(Repair{FailureTarget::datastore, event.target});
-      datastore_down_by_[datastore].erase(event_index);
-      datastore_up_[datastore] = datastore_down_by_[datastore].empty();
+      datastore_down_by_[index_.datastore(event.target)].erase(event_index);
       break;
     }
     case Event::Kind::fail_link: {
-      const int link = index_.link(event.target);
       out_.push_back(Repair{FailureTarget::link, event.target});
-      link_down_by_[link].erase(event_index);
-      link_up_[link] = link_down_by_[link].empty();
+      link_down_by_[index_.link(event.target)].erase(event_index);
       break;
     }
     default:
@@ -220,7 +209,7 @@ void EngineState::on_repair(int event_index) {
     VmState& vm = vms_[v];
     if (!vm.awaiting_repair) continue;
     const bool host_ok = hosts_[vm.home_host].up;
-    const bool disk_ok = vm.datastore < 0 || datastore_up_[vm.datastore];
+    const bool disk_ok = vm.datastore < 0 || datastore_up(vm.datastore);
     if (host_ok && disk_ok) {
       vm.awaiting_repair = false;
       start_repair_restart(static_cast<int>(v), now_s_, "repair");
@@ -238,9 +227,9 @@ void EngineState::fail_host(int host, int index, const std::string& cause) {
 }
 
 void EngineState::fail_link(int link, int index) {
+  const bool was_up = link_up(link);
   link_down_by_[link].insert(index);
-  if (!link_up_[link]) return;
-  link_up_[link] = false;
+  if (!was_up) return;
   lose_transfers_where(
       [this, link](int source, int target) {
         return index_.link_between(hosts_[source].site, hosts_[target].site) == link;
@@ -250,7 +239,6 @@ void EngineState::fail_link(int link, int index) {
 
 void EngineState::fail_datastore(int datastore, int index, const std::string& cause) {
   datastore_down_by_[datastore].insert(index);
-  datastore_up_[datastore] = false;
   for (std::size_t v = 0; v < vms_.size(); ++v) {
     VmState& vm = vms_[v];
     if (vm.datastore != datastore || !vm.at_home) continue;

@@ -84,24 +84,13 @@ std::string EngineState::invariant_violation() const {
   return "";
 }
 
-// Each host, link and datastore is up exactly when no unrepaired failure holds it down.
+// Each host is up exactly when no unrepaired failure holds it down (a link's and a
+// datastore's state is their causes, engine_impl.hpp).
 std::string EngineState::failure_violation() const {
   for (std::size_t h = 0; h < hosts_.size(); ++h) {
     if (hosts_[h].up != host_down_by_[h].empty()) {
       return "host " + hosts_[h].host->name + " is " + (hosts_[h].up ? "up" : "down") + " but " +
              std::to_string(host_down_by_[h].size()) + " failures hold it down";
-    }
-  }
-  for (std::size_t l = 0; l < link_up_.size(); ++l) {
-    if (link_up_[l] != link_down_by_[l].empty()) {
-      return "link " + plan_.links[l].name + " is " + (link_up_[l] ? "up" : "down") + " but " +
-             std::to_string(link_down_by_[l].size()) + " failures hold it down";
-    }
-  }
-  for (std::size_t d = 0; d < datastore_up_.size(); ++d) {
-    if (datastore_up_[d] != datastore_down_by_[d].empty()) {
-      return "datastore " + plan_.datastores[d].name + " is " + (datastore_up_[d] ? "up" : "down") +
-             " but " + std::to_string(datastore_down_by_[d].size()) + " failures hold it down";
     }
   }
   return "";

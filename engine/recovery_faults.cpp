@@ -122,7 +122,7 @@ void EngineState::member_host_failed(int o, int m, int host, const std::string& 
   }
   // HA restarts it on another surviving host of its cluster, or leaves it to its replica.
   const VmState& vm = vms_[member.vm];
-  const bool disk_ok = vm.datastore < 0 || datastore_up_[vm.datastore];
+  const bool disk_ok = vm.datastore < 0 || datastore_up(vm.datastore);
   const int next = place_on_hosts(-1, index_.hosts_of_cluster(op.cluster), vm.vm->memory_B);
   if (disk_ok && next >= 0) {
     place_member(o, m, next);

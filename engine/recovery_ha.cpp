@@ -12,7 +12,7 @@ namespace firedrill {
 // intact on a datastore that is up, and it ran on a host of that cluster.
 bool EngineState::join_ha_restart(int v, double incident_s, const std::string& cause) {
   VmState& vm = vms_[v];
-  const bool disk_ok = vm.datastore < 0 || datastore_up_[vm.datastore];
+  const bool disk_ok = vm.datastore < 0 || datastore_up(vm.datastore);
   if (vm.data_damaged || !vm.at_home || vm.ha_cluster < 0 || !disk_ok) return false;
   const std::vector<int>& clusters = index_.clusters_of_host(vm.current_host);
   if (std::find(clusters.begin(), clusters.end(), vm.ha_cluster) == clusters.end()) return false;
@@ -49,7 +49,7 @@ void EngineState::start_ha(int o) {
     Member& member = op.members[m];
     VmState& vm = vms_[member.vm];
     step(vm.vm->name, "ha_wait", -1, op.incident_s, now_s_, cluster.name);
-    const bool disk_ok = vm.datastore < 0 || datastore_up_[vm.datastore];
+    const bool disk_ok = vm.datastore < 0 || datastore_up(vm.datastore);
     // Surviving cluster hosts with enough free memory; the most free first.
     const int best = place_on_hosts(-1, index_.hosts_of_cluster(op.cluster), vm.vm->memory_B);
     if (disk_ok && best >= 0) {

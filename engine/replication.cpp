@@ -24,7 +24,7 @@ bool EngineState::route_up(int source_host, int target_host) const {
   const int target_site = hosts_[target_host].site;
   if (source_site == target_site) return true;
   const int link = index_.link_between(source_site, target_site);
-  return link >= 0 && link_up_[link];
+  return link >= 0 && link_up(link);
 }
 
 int EngineState::primary_replica(int vm) const {
