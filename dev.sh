@@ -60,9 +60,11 @@ install_packages() {
 
 # Developers' and CI builds treat warnings as errors (FIREDRILL_WERROR); a user's plain
 # cmake build does not, so a newer compiler's new warning cannot stop it.
-# -g1 (line tables: enough for a backtrace and a sanitizer's report) compiles a file about 30% faster than
-# -g (outcome_json.cpp: 8.1 s against 13.4 s with GCC 12). For variables in a debugger, build
-# your own tree with plain cmake, whose RelWithDebInfo keeps -O2 -g.
+# The developers' build (demo, build, test): -g1 (line tables: enough for a backtrace and a
+# sanitizer's report) compiles a file about 30% faster than -g (outcome_json.cpp: 8.1 s
+# against 13.4 s with GCC 12). For variables in a debugger, build your own tree with plain
+# cmake, whose RelWithDebInfo keeps -O2 -g.
+DEVELOPER_FLAGS='-O2 -g1'
 build() {  # build DIR OPT_FLAGS [cmake args...]
   local dir=$1 flags=$2
   shift 2
@@ -80,13 +82,13 @@ run_tests() {  # run_tests DIR [ctest args...]
 case "${1:-}" in
   demo)
     install_packages "${BUILD_PACKAGES[@]}"
-    build build '-O2 -g1'
+    build build "$DEVELOPER_FLAGS"
     log "running scenarios/site-outage.json on the simulator"
     build/firedrill run scenarios/site-outage.json
     ;;
   build)
     install_packages "${BUILD_PACKAGES[@]}"
-    build build '-O2 -g1'
+    build build "$DEVELOPER_FLAGS"
     ;;
   release)
     # The package is the Release build CI makes (-O3 finds warnings -O2 does not: GCC bug
@@ -101,7 +103,7 @@ case "${1:-}" in
     ;;
   test)
     install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-    build build '-O2 -g1'
+    build build "$DEVELOPER_FLAGS"
     # The package test (label package) would build the whole product again: release runs it.
     run_tests build -LE package
     ;;
