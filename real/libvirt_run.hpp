@@ -66,7 +66,10 @@ constexpr double kShutdownTimeoutFloor_s = 10.0;
 // ten records: about 1-2 s, several seconds on a loaded machine).
 constexpr double kAliveAtEndTimeout_s = 15.0;
 constexpr long kMinMemoryKiB = 96 * 1024;  // the cloud kernel needs about this much
-constexpr double kMaxLabDisk_B = 256.0 * 1024 * 1024;
+// The largest disks the lab provisions: a raw disk is copied whole every cycle, so it stays
+// small; a qcow2 disk ships only its data and written blocks, so it may have a real size.
+constexpr double kMaxLabRawDisk_B = 256.0 * 1024 * 1024;
+constexpr double kMaxLabQcow2Disk_B = 4.0 * 1024 * 1024 * 1024;
 // The longest the run's thread waits before it looks at operator signals again.
 constexpr double kWaitSlice_s = 0.2;
 
@@ -94,6 +97,8 @@ struct HostState {
   std::unique_ptr<virt::Connection> conn;
   std::atomic<bool> up{false};
   std::atomic<bool> injected{false};
+  // Set once a clone on this host fell back to a full copy (no reflinks): noted once.
+  std::atomic<bool> clones_copy{false};
 };
 
 class LibvirtRun : public Backend {

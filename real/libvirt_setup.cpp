@@ -107,12 +107,12 @@ bool LibvirtRun::provision_source(const Vm& vm, HostState& host, std::string& er
             " and no lab guest to provision one (run real/lab/lab guest, or create the VM)";
     return false;
   }
-  const double disk_B = std::min(vm.disk_B, kMaxLabDisk_B);
+  const bool qcow2 = vm.guest.disk_format == DiskFormat::qcow2;
+  const double disk_B = std::min(vm.disk_B, qcow2 ? kMaxLabQcow2Disk_B : kMaxLabRawDisk_B);
   if (disk_B < vm.disk_B) {
-    note("provisioned " + vm.name + " with a " + std::to_string(static_cast<long>(disk_B)) +
+    note("provisioned " + vm.name + " with a " + std::to_string(static_cast<long long>(disk_B)) +
          " B disk instead of the plan's " + std::to_string(static_cast<long long>(vm.disk_B)));
   }
-  const bool qcow2 = vm.guest.disk_format == DiskFormat::qcow2;
   const std::string volume = "fds-" + run_id_ + "-" + vm.name + (qcow2 ? ".qcow2" : ".img");
   journal_.created({"volume", host.name, host.uri, volume, "", ""});
   virt::Vol vol = virt::create_volume(*host.conn, volume, static_cast<unsigned long long>(disk_B),
@@ -129,7 +129,10 @@ bool LibvirtRun::provision_source(const Vm& vm, HostState& host, std::string& er
   spec.initrd = guest + "/initrd.img";
   // no_timer_check: a vCPU starved by host load fails the kernel's IO-APIC timer check
   // under TCG and panics ("IO-APIC + timer doesn't work!"); VMs skip that check.
-  spec.cmdline = "console=ttyS0 quiet no_timer_check";
+  // fd.write_Bps: the guest writes the plan's change rate, so each cycle has the modelled
+  // amount of change to ship (the evidence compares the two).
+  spec.cmdline = "console=ttyS0 quiet no_timer_check fd.write_Bps=" +
+                 std::to_string(static_cast<long long>(vm.change_rate_Bps));
   const Network* network = find_network(scenario_.plan, vm.network);
   spec.ip = ip_with_prefix(vm.ip, network ? network->subnet : "");
   spec.disk_path = virt::volume_path(vol.get());
