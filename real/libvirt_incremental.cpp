@@ -63,10 +63,15 @@ virt::Vol LibvirtRun::start_point(HostState& target, const JournalObject& point,
     return nullptr;
   }
   journal_.created(point);
-  virt::Vol volume = virt::clone_volume(*target.conn, point.name, from.get());
+  bool reflinked = false;
+  virt::Vol volume = virt::clone_volume(*target.conn, point.name, from.get(), &reflinked);
   if (!volume) {
     detail = "cannot clone " + previous + " on " + target.name + ": " + virt::last_error();
     journal_.removed(point);
+  } else if (!reflinked && !target.clones_copy.exchange(true)) {
+    note(target.name + "'s pool has no reflinks (XFS with reflink=1 and btrfs have them): each " +
+         "incremental cycle copies the previous point there, in a time that grows with the " +
+         "disk's size");
   }
   return volume;
 }

@@ -111,12 +111,15 @@ bool is_active(virDomainPtr domain);
 bool agent_channel_connected(virDomainPtr domain);
 // Capacity in bytes, or -1.
 long long volume_capacity(virStorageVolPtr volume);
-// Creates a volume `name` of `capacity_B` in the pool "firedrill", in `format` (raw, or
-// qcow2: libvirt makes a qcow2 v3 image, which can hold persistent dirty bitmaps).
+// Creates a sparse volume `name` of `capacity_B` in the pool "firedrill", in `format` (raw,
+// or qcow2: libvirt makes a qcow2 v3 image, which can hold persistent dirty bitmaps).
 Vol create_volume(const Connection& host, const std::string& name, unsigned long long capacity_B,
                   const std::string& format = "raw");
-// Creates `name` as a copy of `from` inside the same pool.
-Vol clone_volume(const Connection& host, const std::string& name, virStorageVolPtr from);
+// Creates `name` as a sparse raw copy of `from` inside the same pool: a reflink where the
+// pool's filesystem has them (constant time), else libvirt's copy (time grows with the
+// disk's size); `reflinked` (if given) says which.
+Vol clone_volume(const Connection& host, const std::string& name, virStorageVolPtr from,
+                 bool* reflinked = nullptr);
 std::string volume_path(virStorageVolPtr volume);
 // Deletes a volume in the pool "firedrill" by name / by path; true when it is gone (also
 // when a refreshed pool does not have it). False when it could not be deleted, or when the
