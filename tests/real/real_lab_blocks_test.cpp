@@ -225,6 +225,54 @@ TEST_F(RealLab, QcowGuestsReplicateOnlyTheirChangedBlocksAndTheirPointsRestore) 
   EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
 }
 
+// scenarios/lab/large-disk-test-failover.json: two guests on 1 GiB qcow2 disks that write
+// their plan's change_rate (100 kB/s, about 1 MB a tick) beside their records. The seed
+// ships only the disk's data extents and each later cycle about what its guest wrote: no
+// cycle ships 5 % of the disk, and the bytes shipped by a VM's incremental cycles are
+// within a factor of two of the bytes the engine modelled (change_rate x elapsed). A
+// guest that did not write its rate ships about 64 KiB a cycle; a cycle that copied the
+// disk, 1 GiB. The test copies then boot from the newest points with their records.
+TEST_F(RealLab, LargeDisksShipWhatTheirGuestsWroteNotTheirSize) {
+  constexpr double kLargeDisk_B = 1024.0 * 1024 * 1024;
+  const LabRun run = run_scenario("large-disk-test-failover.json", "large-disk");
+  ASSERT_EQ(run.status, 0) << run.output;
+  ASSERT_TRUE(run.evidence.is_object()) << run.output;
+  std::map<std::string, int> seeds, incrementals;
+  std::map<std::string, double> shipped_B, modelled_B, longest_cycle_s;
+  for (const auto& transfer : run.evidence["transfers"]) {
+    const std::string vm = transfer["vm"].get<std::string>();
+    ASSERT_TRUE(transfer["ok"].get<bool>()) << transfer.dump();
+    EXPECT_TRUE(transfer["why_full"].is_null()) << transfer.dump();
+    EXPECT_LE(transfer["bytes"].get<double>(), 0.05 * kLargeDisk_B) << transfer.dump();
+    longest_cycle_s[vm] = std::max(longest_cycle_s[vm],
+                                   transfer["end"].get<double>() - transfer["start"].get<double>());
+    if (transfer["copy"] == "seed") {
+      ++seeds[vm];
+      continue;
+    }
+    EXPECT_EQ(transfer["copy"], "incremental") << transfer.dump();
+    ++incrementals[vm];
+    shipped_B[vm] += transfer["bytes"].get<double>();
+    modelled_B[vm] += transfer["modelled_bytes"].get<double>();
+  }
+  for (const std::string vm : {"db", "web"}) {
+    EXPECT_EQ(seeds[vm], 1) << vm;
+    EXPECT_GE(incrementals[vm], 3) << vm;
+    std::printf(
+        "[ blocks   ] %s: %d incremental cycles shipped %.0f B, the engine modelled %.0f B\n",
+        vm.c_str(), incrementals[vm], shipped_B[vm], modelled_B[vm]);
+    EXPECT_GE(shipped_B[vm], 0.5 * modelled_B[vm]) << vm << ": the guest did not write its rate";
+    EXPECT_LE(shipped_B[vm], 2.0 * modelled_B[vm])
+        << vm << ": cycles shipped more than was written";
+    const json result = run.vm(vm);
+    EXPECT_EQ(result["outcome"], "recovered") << result.dump();
+    ASSERT_FALSE(result["rpo_from_data_s"].is_null()) << result.dump();
+    EXPECT_LE(result["rpo_from_data_s"].get<double>(), 10.0 + longest_cycle_s[vm] + 1.0)
+        << vm << ": the point does not hold the records up to its moment";
+  }
+  EXPECT_TRUE(lab_inventory().empty()) << "left after the run:" << joined(lab_inventory());
+}
+
 // The journal's volume events in order: ("created"|"removed", name).
 std::vector<std::pair<std::string, std::string>> volume_events(const fs::path& journal_path) {
   std::vector<std::pair<std::string, std::string>> events;
